@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+
+/**
+ * The shipyard CLI. Each command lives in its own file under commands/ and is registered
+ * here; the Azure pipeline and `npm run rehearse` call exactly these commands.
+ */
+export function buildProgram(): Command {
+  const program = new Command('shipyard')
+    .description('Typed steps of the shipyard pipeline: the same commands run in Azure Pipelines and locally.')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+  return program;
+}
