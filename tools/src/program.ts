@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { secretsCommand } from './commands/secrets';
 
 /**
  * The shipyard CLI. Each command lives in its own file under commands/ and is registered
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .description('Typed steps of the shipyard pipeline: the same commands run in Azure Pipelines and locally.')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  program.addCommand(secretsCommand());
   return program;
 }
