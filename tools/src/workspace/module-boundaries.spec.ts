@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { workspaceRoot } from './root';
+
+interface EslintMessage {
+  ruleId: string | null;
+  message: string;
+}
+
+/** Lints a snippet as if it were a file at `filePath`, through the real eslint CLI and eslint.config.mjs. */
+function lintAs(filePath: string, code: string): EslintMessage[] {
+  const run = spawnSync(path.join(workspaceRoot, 'node_modules', '.bin', 'eslint'), ['--stdin', '--stdin-filename', filePath, '--format', 'json'], {
+    cwd: workspaceRoot,
+    input: code,
+    encoding: 'utf8',
+    env: { ...process.env, NX_DAEMON: 'false' },
+  });
+  if (run.status !== 0 && run.status !== 1) throw new Error(`eslint failed (exit ${run.status}): ${run.stderr}`);
+  const [result] = JSON.parse(run.stdout) as { messages: EslintMessage[] }[];
+  return result.messages;
+}
+
+const boundaryErrors = (messages: EslintMessage[]) => messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries');
+
+describe('module boundaries are enforced by lint', () => {
+  it.each([
+    // Every library is already imported by the apps, so a back-import is also a cycle: either message fails lint.
+    ['a library importing an app', 'libs/service-kit/src/forbidden.ts', "import '@shipyard/catalog-api';", /Circular dependency between "service-kit" and "catalog-api"|tagged with "type:lib" can only depend/],
+    ['contracts importing the runtime layer', 'libs/contracts/src/forbidden.ts', "import '@shipyard/service-kit';", /Circular dependency between "contracts" and "service-kit"|tagged with "layer:contracts" can only depend/],
+    ['one service importing another', 'apps/catalog-api/src/forbidden.ts', "import '@shipyard/checkout-api';", /tagged with "type:app" can only depend on libs tagged with "type:lib"/],
+  ])('rejects %s', (_label, file, code, expected) => {
+    const errors = boundaryErrors(lintAs(file, `${code}\nexport const x = 1;\n`));
+    expect(errors.map((e) => e.message).join('\n')).toMatch(expected);
+  }, 60_000);
+
+  it('allows an app to import a shared library', () => {
+    const messages = lintAs('apps/catalog-api/src/allowed.ts', "import '@shipyard/contracts';\nexport const x = 1;\n");
+    expect(boundaryErrors(messages)).toEqual([]);
+  }, 60_000);
+});
