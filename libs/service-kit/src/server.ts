@@ -1,0 +1,148 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { BaseConfig } from './config';
+import type { ServiceContext } from './context';
+import { lifecycleControllerOf } from './context';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  /** Drains and runs the shutdown hooks; rejects with ShutdownError if that was not clean. Never exits the process. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export interface StartServerOptions {
+  /** Signals that start the shutdown (default SIGTERM and SIGINT). */
+  signals?: NodeJS.Signals[];
+  /** Called with 0 or 1 after a signal-triggered shutdown (default process.exit). */
+  exit?: (code: number) => void;
+}
+
+/** A shutdown that was not clean: requests still running at the deadline, or failed hooks. */
+export class ShutdownError extends Error {
+  constructor(
+    message: string,
+    readonly outstandingRequests: number,
+    readonly failedHooks: string[],
+  ) {
+    super(message);
+    this.name = 'ShutdownError';
+  }
+}
+
+function urlHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/** Resolves true once `closed` settles, false if `deadlineAt` comes first. */
+async function beforeDeadline(closed: Promise<void>, deadlineAt: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadlineAt - Date.now()));
+  });
+  try {
+    return await Promise.race([closed.then(() => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Listens on config.HOST:config.PORT and owns the shutdown sequence. Node running as PID 1 in a
+ * container gets no default SIGTERM behaviour from the kernel, so the handlers here are what
+ * makes `docker stop` / pod termination work at all.
+ */
+export async function startServer(
+  ctx: ServiceContext<BaseConfig>,
+  app: Express,
+  opts: StartServerOptions = {},
+): Promise<RunningServer> {
+  const lifecycle = lifecycleControllerOf(ctx);
+  const logger = ctx.logger;
+  const deadlineMs = Number(ctx.config.SHUTDOWN_DEADLINE_MS);
+  const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+
+  const server = createServer(app);
+  const inFlight = new Set<ServerResponse>();
+
+  // Runs before Express sees the request: tracks it, and while draining tells the client not
+  // to reuse the connection, so keep-alive sockets end as soon as their response is sent.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    inFlight.add(res);
+    if (lifecycle.draining) res.setHeader('Connection', 'close');
+    res.once('close', () => {
+      inFlight.delete(res);
+      // A response whose headers went out before draining began leaves a keep-alive socket behind.
+      if (lifecycle.draining) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(ctx.config.PORT, ctx.config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => logger.error({ err }, 'http server error'));
+
+  const address = server.address() as AddressInfo;
+  const url = `http://${urlHost(address.address)}:${address.port}`;
+
+  async function drain(reason: string): Promise<void> {
+    lifecycle.beginDraining();
+    const startedAt = Date.now();
+    const deadlineAt = startedAt + deadlineMs;
+    logger.info({ reason, inFlight: inFlight.size, deadlineMs }, 'shutting down: not ready, no new connections, draining');
+
+    for (const res of inFlight) {
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+    }
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+
+    if (!(await beforeDeadline(closed, deadlineAt))) {
+      const outstanding = inFlight.size;
+      logger.error({ outstanding, deadlineMs }, 'shutdown deadline passed with requests in flight; closing their connections');
+      server.closeAllConnections();
+      throw new ShutdownError(`${outstanding} request(s) still in flight after ${deadlineMs}ms`, outstanding, []);
+    }
+    logger.info({ durationMs: Date.now() - startedAt }, 'server closed; running shutdown hooks');
+
+    const failedHooks = await lifecycle.runShutdownHooks(deadlineAt, logger);
+    if (failedHooks.length > 0) {
+      throw new ShutdownError(`shutdown hooks failed: ${failedHooks.join(', ')}`, 0, failedHooks);
+    }
+    logger.info({ durationMs: Date.now() - startedAt }, 'shutdown complete');
+  }
+
+  let shutdownPromise: Promise<void> | undefined;
+  function shutdown(reason = 'shutdown requested'): Promise<void> {
+    shutdownPromise ??= drain(reason).finally(removeSignalHandlers);
+    return shutdownPromise;
+  }
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shutdownPromise) {
+      // Exiting now would cut off the requests still being served; the deadline bounds the wait.
+      logger.warn({ signal }, 'signal received while draining; still draining');
+      return;
+    }
+    shutdown(signal).then(
+      () => exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown was not clean');
+        exit(1);
+      },
+    );
+  };
+  function removeSignalHandlers() {
+    for (const signal of signals) process.off(signal, onSignal);
+  }
+  for (const signal of signals) process.on(signal, onSignal);
+
+  return { url, port: address.port, server, shutdown };
+}
