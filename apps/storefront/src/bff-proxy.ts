@@ -1,0 +1,174 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { pipeline } from 'node:stream/promises';
+import { Agent, request, type Dispatcher } from 'undici';
+import { HttpProblem, problems } from '@shipyard/service-kit';
+
+/**
+ * The backend-for-frontend proxy: the browser talks to one origin, the storefront forwards
+ * `/api/<upstream>/<path>` to `<base url>/<path>` and streams the answer back unchanged.
+ * An upstream that is down or slow turns into a 502/504 problem+json within timeoutMs.
+ */
+
+export interface Upstream {
+  /** Short name used in logs and problem details, e.g. 'catalog'. */
+  name: string;
+  /** e.g. http://catalog-api:8080 — a path prefix is kept (http://gateway/catalog/…). */
+  baseUrl: URL;
+}
+
+export interface ProxyOptions {
+  dispatcher: Dispatcher;
+  /** Longest time one upstream exchange (connect, headers and body) may take. */
+  timeoutMs: number;
+}
+
+/** Request headers the upstreams need; cookies and credentials of the browser stay at the BFF. */
+const FORWARDED_REQUEST_HEADERS = [
+  'accept',
+  'accept-language',
+  'content-type',
+  'if-none-match',
+  'if-modified-since',
+  'traceparent',
+  'tracestate',
+  'baggage',
+];
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and must not be passed on. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** One connection pool for all upstreams, with every phase bounded by the timeout. */
+export function createUpstreamAgent(timeoutMs: number): Agent {
+  return new Agent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+}
+
+/**
+ * Maps the path below the mount point (`/products?limit=5`) onto the upstream. Dot segments are
+ * refused rather than resolved, so a request can never climb out of the upstream's base path.
+ */
+export function upstreamUrl(baseUrl: URL, pathAndQuery: string): URL {
+  const basePath = baseUrl.pathname.replace(/\/+$/, '');
+  const queryStart = pathAndQuery.indexOf('?');
+  const path = queryStart === -1 ? pathAndQuery : pathAndQuery.slice(0, queryStart);
+  const query = queryStart === -1 ? '' : pathAndQuery.slice(queryStart);
+  const segments = path.split('/').map((segment) => safeDecode(segment).toLowerCase());
+  if (segments.some((segment) => segment === '.' || segment === '..') || path.includes('\\')) {
+    throw problems.badRequest('The path must not contain "." or ".." segments or backslashes.');
+  }
+  return new URL(`${baseUrl.origin}${basePath}${path.startsWith('/') ? path : `/${path}`}${query}`);
+}
+
+export function createBffProxy(upstream: Upstream, options: ProxyOptions): RequestHandler {
+  return async (req: Request, res: Response, _next: NextFunction) => {
+    const target = upstreamUrl(upstream.baseUrl, req.url);
+    const log = requestLogger(req);
+
+    const clientGone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await request(target, {
+        dispatcher: options.dispatcher,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: forwardedRequestHeaders(req),
+        body: requestBody(req),
+        signal: AbortSignal.any([deadline, clientGone.signal]),
+      });
+    } catch (error) {
+      if (clientGone.signal.aborted) return;
+      const timedOut = deadline.aborted || TIMEOUT_CODES.has(errorCode(error));
+      log.warn({ upstream: upstream.name, target: target.href, err: error }, 'upstream request failed');
+      throw upstreamProblem(upstream.name, timedOut, options.timeoutMs);
+    }
+
+    res.status(answer.statusCode);
+    for (const [name, value] of Object.entries(answer.headers)) {
+      // The BFF's own headers (security headers, x-request-id) win over the upstream's.
+      if (value === undefined || HOP_BY_HOP.has(name) || res.hasHeader(name)) continue;
+      res.setHeader(name, value);
+    }
+    try {
+      await pipeline(answer.body, res);
+    } catch (error) {
+      // The status line is already out, so no problem document can follow: cut the response.
+      if (!clientGone.signal.aborted) {
+        log.warn({ upstream: upstream.name, target: target.href, err: error }, 'upstream response broke off');
+      }
+      res.destroy();
+    }
+  };
+}
+
+/** Readiness: throws unless `<base>/healthz/ready` answers 200. */
+export async function checkUpstreamReady(upstream: Upstream, dispatcher: Dispatcher, timeoutMs: number): Promise<void> {
+  const { statusCode, body } = await request(upstreamUrl(upstream.baseUrl, '/healthz/ready'), {
+    dispatcher,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  await body.dump();
+  if (statusCode !== 200) throw new Error(`${upstream.name} is not ready (healthz/ready answered ${statusCode})`);
+}
+
+function upstreamProblem(name: string, timedOut: boolean, timeoutMs: number): HttpProblem {
+  return timedOut
+    ? new HttpProblem(504, { title: 'Gateway Timeout', detail: `The ${name} service did not answer within ${timeoutMs} ms.` })
+    : new HttpProblem(502, { title: 'Bad Gateway', detail: `The ${name} service could not be reached.` });
+}
+
+function forwardedRequestHeaders(req: Request): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  // Same id upstream, so one request can be followed through every service's logs.
+  const requestId = req.id ?? req.headers['x-request-id'];
+  if (requestId !== undefined) headers['x-request-id'] = String(requestId);
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  headers['x-forwarded-proto'] = req.protocol;
+  if (req.headers.host !== undefined) headers['x-forwarded-host'] = req.headers.host;
+  return headers;
+}
+
+/**
+ * The app's JSON parser may already have read the body (the stream is then drained): send its
+ * parsed value again. Otherwise stream the untouched body, if there is one.
+ */
+function requestBody(req: Request): string | Request | undefined {
+  if (req.readableEnded) return req.body === undefined ? undefined : JSON.stringify(req.body);
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  return hasBody ? req : undefined;
+}
+
+function requestLogger(req: Request): Pick<Logger, 'warn'> {
+  return (req as Request & { log?: Logger }).log ?? { warn: () => undefined };
+}
+
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,64 @@
+import express, { type Express } from 'express';
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import { createApp, envInteger, type BaseConfig, type ServiceContext } from '@shipyard/service-kit';
+import { checkUpstreamReady, createBffProxy, createUpstreamAgent, type Upstream } from './bff-proxy';
+import { publicDir, renderIndex, type PageConfig } from './index-page';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://catalog-api:8080' });
+
+/** Storefront variables on top of the base ones (HOST, PORT, LOG_LEVEL, SHUTDOWN_DEADLINE_MS). */
+export const storefrontConfigShape = {
+  CATALOG_BASE_URL: httpUrl,
+  CHECKOUT_BASE_URL: httpUrl,
+  UPSTREAM_TIMEOUT_MS: envInteger({ min: 1, max: 600_000 }).default(5000),
+};
+
+export interface StorefrontConfig extends BaseConfig {
+  CATALOG_BASE_URL: string;
+  CHECKOUT_BASE_URL: string;
+  UPSTREAM_TIMEOUT_MS: number;
+}
+
+export interface StorefrontOptions {
+  /** Rendered into index.html's config block for the page's script. */
+  pageConfig?: PageConfig;
+  /** Connection pool for the upstreams; by default one owned (and closed on shutdown) by the app. */
+  dispatcher?: Dispatcher;
+}
+
+/** Readiness polls both upstreams; a probe must answer well within the kubelet's timeout. */
+const READINESS_TIMEOUT_MS = 1000;
+
+export function buildStorefrontApp(ctx: ServiceContext<StorefrontConfig>, options: StorefrontOptions = {}): Express {
+  const { config } = ctx;
+  const timeoutMs = config.UPSTREAM_TIMEOUT_MS;
+  const dispatcher = options.dispatcher ?? ownAgent(ctx, timeoutMs);
+  const catalog: Upstream = { name: 'catalog', baseUrl: new URL(config.CATALOG_BASE_URL) };
+  const checkout: Upstream = { name: 'checkout', baseUrl: new URL(config.CHECKOUT_BASE_URL) };
+
+  const readinessTimeoutMs = Math.min(timeoutMs, READINESS_TIMEOUT_MS);
+  for (const upstream of [catalog, checkout]) {
+    ctx.health.addReadinessCheck(upstream.name, () => checkUpstreamReady(upstream, dispatcher, readinessTimeoutMs), {
+      timeoutMs: readinessTimeoutMs + 100,
+    });
+  }
+
+  const indexHtml = renderIndex(options.pageConfig ?? {});
+
+  return createApp(ctx, (app) => {
+    app.get(['/', '/index.html'], (_req, res) => {
+      // The config block can change with every deployment: revalidate instead of caching.
+      res.set('Cache-Control', 'no-cache').type('html').send(indexHtml);
+    });
+    app.use('/api/catalog', createBffProxy(catalog, { dispatcher, timeoutMs }));
+    app.use('/api/checkout', createBffProxy(checkout, { dispatcher, timeoutMs }));
+    app.use(express.static(publicDir, { index: false }));
+  });
+}
+
+function ownAgent(ctx: ServiceContext<StorefrontConfig>, timeoutMs: number): Dispatcher {
+  const agent = createUpstreamAgent(timeoutMs);
+  ctx.lifecycle.onShutdown('upstream connections', () => agent.close());
+  return agent;
+}
