@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { helmCommand } from './commands/helm';
 import { secretsCommand } from './commands/secrets';
 
 /**
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   program.addCommand(secretsCommand());
+  program.addCommand(helmCommand());
   return program;
 }

