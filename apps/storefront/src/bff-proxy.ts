@@ -141,9 +141,13 @@ function forwardedRequestHeaders(req: Request): Record<string, string> {
   // Same id upstream, so one request can be followed through every service's logs.
   const requestId = req.id ?? req.headers['x-request-id'];
   if (requestId !== undefined) headers['x-request-id'] = String(requestId);
-  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-  headers['x-forwarded-proto'] = req.protocol;
-  if (req.headers.host !== undefined) headers['x-forwarded-host'] = req.headers.host;
+  // Behind an ingress the chain already holds the browser's address: extend it, keep the rest.
+  const forwardedFor = req.headers['x-forwarded-for'];
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  headers['x-forwarded-for'] = typeof forwardedFor === 'string' ? `${forwardedFor}, ${peer}` : peer;
+  headers['x-forwarded-proto'] = firstValue(req.headers['x-forwarded-proto']) ?? req.protocol;
+  const host = firstValue(req.headers['x-forwarded-host']) ?? req.headers.host;
+  if (host !== undefined) headers['x-forwarded-host'] = host;
   return headers;
 }
 
@@ -159,6 +163,10 @@ function requestBody(req: Request): string | Request | undefined {
 
 function requestLogger(req: Request): Pick<Logger, 'warn'> {
   return (req as Request & { log?: Logger }).log ?? { warn: () => undefined };
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function errorCode(error: unknown): string {

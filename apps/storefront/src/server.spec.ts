@@ -134,6 +134,18 @@ describe('storefront server', () => {
       expect(seen.headers['x-request-id']).toBe('req-123');
       expect(seen.headers['cookie']).toBeUndefined();
       expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+      expect(seen.headers['x-forwarded-proto']).toBe('http');
+    });
+
+    it('extends the x-forwarded-for chain an ingress started', async () => {
+      const catalog = await upstream(readyOrProducts);
+      await request(app({ CATALOG_BASE_URL: catalog.url }))
+        .get('/api/catalog/products')
+        .set('x-forwarded-for', '203.0.113.7')
+        .set('x-forwarded-proto', 'https')
+        .expect(200);
+      expect(catalog.seen[0].headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+      expect(catalog.seen[0].headers['x-forwarded-proto']).toBe('https');
     });
 
     it('gives the upstream the request id the storefront made up when the browser sent none', async () => {
@@ -219,6 +231,26 @@ describe('storefront server', () => {
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body).toMatchObject({ status: 504, title: 'Gateway Timeout', detail: 'The checkout service did not answer within 300 ms.' });
     });
+  });
+
+  it('lets go of the upstream request when the browser gives up', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    const silent = await upstream((req) => {
+      req.socket.once('close', () => upstreamClosed());
+    });
+    const server = app({ CATALOG_BASE_URL: silent.url, UPSTREAM_TIMEOUT_MS: 30_000 }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const started = Date.now();
+      await expect(fetch(`http://127.0.0.1:${port}/api/catalog/products`, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+      await closed;
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   describe('readiness', () => {
