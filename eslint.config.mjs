@@ -41,6 +41,12 @@ export default [
     },
   },
   {
+    // Config files import the shared workspace configs (jest.preset.cjs, eslint.config.mjs) by
+    // relative path; that is how the workspace is wired, not a project reaching into another.
+    files: ['**/*.config.cjs', '**/*.config.mjs', '**/*.config.js'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
