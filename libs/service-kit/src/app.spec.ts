@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { problemDetailsSchema } from '@shipyard/contracts';
 import request from 'supertest';
 import { z } from 'zod';
-import { createApp } from './app';
+import { createApp, type AppOptions } from './app';
 import type { BaseConfig } from './config';
 import { createServiceContext } from './context';
 import { HttpProblem, parseOrProblem, problems } from './problems';
@@ -13,7 +13,7 @@ import { captureLogs } from './testing/capture-logs';
 const config: BaseConfig = { HOST: '127.0.0.1', PORT: 8080, LOG_LEVEL: 'info', SHUTDOWN_DEADLINE_MS: 1000 };
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function setup(opts: { bodyLimit?: string; staticDir?: string } = {}) {
+function setup(opts: AppOptions = {}) {
   const logs = captureLogs('app-spec');
   const ctx = createServiceContext('app-spec', config, logs.logger);
   const app = createApp(
@@ -110,6 +110,14 @@ describe('createApp error answers (RFC 9457)', () => {
     const response = await request(setup().app).get('/whoami').expect(200);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('passes helmet options through', async () => {
+    const { app } = setup({ helmet: { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } } });
+    const response = await request(app).get('/whoami').expect(200);
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect((await request(setup().app).get('/whoami')).headers['content-security-policy']).toContain('upgrade-insecure-requests');
   });
 
   it('serves static files when given a folder', async () => {

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { BaseConfig } from './config';
 import type { ServiceContext } from './context';
@@ -13,6 +13,8 @@ export interface AppOptions {
   bodyLimit?: string;
   /** Folder of static files served before the service's routes. */
   staticDir?: string;
+  /** Passed to helmet (defaults are right for JSON APIs; a page-serving app may tune its CSP here). */
+  helmet?: HelmetOptions;
 }
 
 const probePaths = new Set([livenessPath, readinessPath]);
@@ -25,7 +27,7 @@ export function createApp(ctx: ServiceContext<BaseConfig>, routes: (app: Express
   const health = healthRegistryOf(ctx);
   const app = express();
   app.disable('x-powered-by');
-  app.use(helmet());
+  app.use(helmet(opts.helmet));
   app.use(
     pinoHttp({
       logger: ctx.logger,

@@ -154,18 +154,20 @@ describe('graceful shutdown of a real process under load', () => {
     const byKind = {
       completed: results.filter((r) => r.outcome.kind === 'completed' && r.outcome.status === 200),
       refusedAfterClose: results.filter((r) => r.outcome.kind === 'error' && r.outcome.code === 'ECONNREFUSED' && r.sentAt >= sigtermAt),
-      // A reused keep-alive socket closed by the server just as the client wrote on it: the request
-      // never reached the server (checked below), which is the race RFC 9112 §9.3.1 leaves to clients.
-      resetBeforeAccepted: results.filter(
+      // Reset before the server ever saw the request (checked against its log): a new connection whose
+      // request was not read yet when the listener closed (accept queue, or accepted but unread and so
+      // idle to server.close()), or a keep-alive socket closed as idle just as the client wrote on it
+      // (the race RFC 9112 §9.3.1 leaves to client retries).
+      resetNotAccepted: results.filter(
         (r) => r.outcome.kind === 'error' && r.outcome.code !== 'ECONNREFUSED' && !r.outcome.gotResponseHead && !accepted.has(r.id),
       ),
     };
-    const failed = results.filter((r) => !byKind.completed.includes(r) && !byKind.refusedAfterClose.includes(r) && !byKind.resetBeforeAccepted.includes(r));
+    const failed = results.filter((r) => !byKind.completed.includes(r) && !byKind.refusedAfterClose.includes(r) && !byKind.resetNotAccepted.includes(r));
     const counts = {
       sent,
       completed: byKind.completed.length,
       refusedAfterClose: byKind.refusedAfterClose.length,
-      resetBeforeAccepted: byKind.resetBeforeAccepted.length,
+      resetNotAccepted: byKind.resetNotAccepted.length,
       failed: failed.length,
       acceptedByServer: accepted.size,
       inFlightAtSigtermCompleted: byKind.completed.filter((r) => r.sentAt < sigtermAt && r.doneAt > sigtermAt).length,
@@ -173,11 +175,13 @@ describe('graceful shutdown of a real process under load', () => {
       sigtermToExitMs: exit.at - sigtermAt,
     };
     console.log(`shutdown under load (${clients} clients, ${workMs}ms route, deadline ${deadlineMs}ms): ${JSON.stringify(counts)}`);
-    if (failed.length > 0) console.log(`failed requests: ${JSON.stringify(failed.slice(0, 10))}`);
+    const describe = (r: (typeof results)[number]) => ({ id: r.id, client: r.client, outcome: r.outcome, sentMsAfterSigterm: r.sentAt - sigtermAt });
+    if (byKind.resetNotAccepted.length > 0) console.log(`reset, not accepted: ${JSON.stringify(byKind.resetNotAccepted.map(describe))}`);
+    if (failed.length > 0) console.log(`failed requests: ${JSON.stringify(failed.slice(0, 10).map(describe))}`);
 
     expect(failed).toEqual([]);
     expect(counts.sent).toBe(results.length);
-    expect(counts.completed + counts.refusedAfterClose + counts.resetBeforeAccepted).toBe(counts.sent);
+    expect(counts.completed + counts.refusedAfterClose + counts.resetNotAccepted).toBe(counts.sent);
     // Every request the server accepted got a complete 200 answer (no 5xx, no cut-off body).
     const completedIds = new Set(byKind.completed.map((r) => r.id));
     expect([...accepted].filter((id) => !completedIds.has(id))).toEqual([]);
@@ -185,6 +189,8 @@ describe('graceful shutdown of a real process under load', () => {
     // The load really overlapped the shutdown: requests were in flight at SIGTERM and new ones were refused.
     expect(service.logs.find((l) => l.msg === 'shutting down: not ready, no new connections, draining')?.inFlight).toBeGreaterThan(0);
     expect(counts.refusedAfterClose).toBeGreaterThan(0);
+    // Only requests racing the moment the listener closed can be reset: at most one per client.
+    expect(counts.resetNotAccepted).toBeLessThanOrEqual(clients);
     expect(counts.completed).toBeGreaterThan(clients);
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(counts.sigtermToExitMs).toBeLessThan(deadlineMs);
