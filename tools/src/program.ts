@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { helmCommand } from './commands/helm';
+import { imagesCommand } from './commands/images';
+import { registryCommand } from './commands/registry';
 import { secretsCommand } from './commands/secrets';
 
 /**
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .description('Typed steps of the shipyard pipeline: the same commands run in Azure Pipelines and locally.')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  program.addCommand(imagesCommand());
+  program.addCommand(registryCommand());
   program.addCommand(secretsCommand());
   program.addCommand(helmCommand());
   return program;
