@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { chartsCommand } from './commands/charts';
 import { helmCommand } from './commands/helm';
 import { imagesCommand } from './commands/images';
 import { registryCommand } from './commands/registry';
@@ -17,5 +18,6 @@ export function buildProgram(): Command {
   program.addCommand(registryCommand());
   program.addCommand(secretsCommand());
   program.addCommand(helmCommand());
+  program.addCommand(chartsCommand());
   return program;
 }

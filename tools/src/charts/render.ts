@@ -1,0 +1,49 @@
+import { CliError, ExitCode } from '../cli/errors';
+import { runHelm } from '../helm/run';
+import { imageSetArgs, type ImageRecord } from './digests';
+import { environmentValueFiles, type ChartInfo, type Environment } from './layout';
+import { parseManifests, type RenderedObject } from './manifests';
+import type { StagedChart } from './stage';
+
+export const defaultNamespace = 'shipyard';
+
+export interface RenderOptions {
+  environment: Environment;
+  /** Render with this image by digest (from the image step's digest file). */
+  image?: ImageRecord;
+  /** More helm arguments, after the environment's values (e.g. --set for a test). */
+  extraArgs?: string[];
+  namespace?: string;
+}
+
+/**
+ * `helm template` arguments for a chart in an environment: the release is named like the chart
+ * (so object names equal the service name), values are the environment's shared file, then
+ * the chart's overlay, then the image digest.
+ */
+export function templateArgs(chart: ChartInfo, chartDir: string, options: RenderOptions): string[] {
+  return [
+    'template',
+    chart.name,
+    chartDir,
+    '--namespace',
+    options.namespace ?? defaultNamespace,
+    ...environmentValueFiles(chart, options.environment).flatMap((file) => ['-f', file]),
+    ...(options.image ? imageSetArgs(options.image) : []),
+    ...(options.extraArgs ?? []),
+  ];
+}
+
+export interface Rendered {
+  text: string;
+  objects: RenderedObject[];
+}
+
+/** Renders the staged chart; a helm error (schema, fail, template) becomes a CliError carrying helm's message. */
+export async function renderChart(chart: ChartInfo, staged: StagedChart, options: RenderOptions): Promise<Rendered> {
+  const result = await runHelm(templateArgs(chart, staged.dir, options));
+  if (result.code !== 0) {
+    throw new CliError(`helm template ${chart.name} (${options.environment}) failed:\n${staged.explain(result.stderr || result.stdout).trim()}`, ExitCode.failed);
+  }
+  return { text: result.stdout, objects: parseManifests(result.stdout) };
+}

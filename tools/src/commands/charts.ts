@@ -1,0 +1,140 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { CliError, ExitCode } from '../cli/errors';
+import { readDigestFile } from '../charts/digests';
+import { lintChart } from '../charts/lint';
+import { environments, findChart, listCharts, parseEnvironment, type ChartInfo, type Environment } from '../charts/layout';
+import { renderChart } from '../charts/render';
+import { stageChart } from '../charts/stage';
+import { renderValuesTable, withValuesTable } from '../charts/values-docs';
+import { failedOutcomes, verifyChart, type VerifyReport } from '../charts/verify';
+import { imageFor } from '../charts/digests';
+import { workspaceRoot } from '../workspace/root';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function selectCharts(names: string[], all: boolean | undefined): ChartInfo[] {
+  if (all) return listCharts();
+  if (names.length === 0) throw new CliError('name a chart (or pass --all); charts: ' + listCharts().map((c) => c.name).join(', '), ExitCode.usage);
+  return names.map((name) => findChart(name));
+}
+
+const envOption = z.string().optional().transform((value) => (value ? [parseEnvironment(value)] : [...environments]));
+
+function summarize(report: VerifyReport): string {
+  const ran = report.outcomes.filter((o) => o.applied);
+  const skipped = report.outcomes.length - ran.length;
+  const envCount = Object.keys(report.rendered).length;
+  const perEnv = envCount > 0 ? ran.filter((o) => o.environment).length / envCount : 0;
+  const chartLevel = ran.filter((o) => !o.environment).length;
+  const failed = failedOutcomes(report).length;
+  const shape = envCount > 0 ? `${envCount} env × ${perEnv} checks + ${chartLevel} chart checks` : `${chartLevel} chart checks`;
+  return `${report.chart}: ${shape} = ${ran.length} run, ${ran.length - failed} passed, ${failed} failed${skipped ? `, ${skipped} not applicable` : ''}`;
+}
+
+export function chartsCommand(): Command {
+  const charts = new Command('charts').description(
+    'Helm charts under charts/: lint every environment overlay, render and check the output (Kubernetes schema, Pod Security Standards restricted, AKS policy), keep READMEs in step.',
+  );
+
+  charts
+    .command('list')
+    .description('List the charts (name, type, version).')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      const rows = listCharts().map((c) => ({ name: c.name, type: c.type, version: c.version, dir: path.relative(workspaceRoot, c.dir) }));
+      if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else for (const r of rows) process.stdout.write(`${r.name}\t${r.type}\t${r.version}\t${r.dir}\n`);
+    });
+
+  charts
+    .command('lint')
+    .description('helm lint --strict each chart once per environment (charts/environments/<env>.yaml + values-<env>.yaml); a library chart once.')
+    .argument('[charts...]', 'chart names (folders under charts/)')
+    .option('--all', 'every chart')
+    .option('--env <env>', `only this environment (${environments.join('|')})`)
+    .action(async (names: string[], raw: { all?: boolean; env?: string }) => {
+      const only = envOption.parse(raw.env);
+      let failures = 0;
+      for (const chart of selectCharts(names, raw.all)) {
+        const staged = await stageChart(chart);
+        try {
+          for (const result of await lintChart(chart, staged, only)) {
+            const label = `${chart.name}${result.environment ? ` (${result.environment})` : ''}`;
+            if (result.ok) log(`[charts] lint ${label}: ok`);
+            else {
+              failures += 1;
+              log(`[charts] lint ${label}: FAILED\n${result.output}`);
+            }
+          }
+        } finally {
+          staged.dispose();
+        }
+      }
+      if (failures > 0) throw new CliError(`${failures} lint run(s) failed`, ExitCode.failed);
+    });
+
+  charts
+    .command('verify')
+    .description('Render each chart for every environment and check it: kubernetes-models schema, unknown fields, PSS restricted, resources and probes, images, labels, companions (HPA, PDB, NetworkPolicy, ServiceAccount), AKS settings; plus README and schema files.')
+    .argument('[charts...]', 'chart names (folders under charts/)')
+    .option('--all', 'every chart')
+    .option('--env <env>', `only this environment (${environments.join('|')})`)
+    .option('--digests <file>', 'render with the image digests from this file (the image step writes dist/images.json)')
+    .option('--json', 'print the reports as JSON')
+    .action(async (names: string[], raw: { all?: boolean; env?: string; digests?: string; json?: boolean }) => {
+      const only = envOption.parse(raw.env);
+      const digests = raw.digests ? { file: raw.digests, data: readDigestFile(path.resolve(raw.digests)) } : undefined;
+      const reports: VerifyReport[] = [];
+      for (const chart of selectCharts(names, raw.all)) {
+        const report = await verifyChart(chart, { environments: only, digests, log });
+        reports.push(report);
+        for (const outcome of failedOutcomes(report)) {
+          for (const finding of outcome.findings) log(`  ✗ ${outcome.check}${outcome.environment ? ` (${outcome.environment})` : ''} ${finding.object}: ${finding.message}`);
+        }
+        log(`[charts] ${summarize(report)}`);
+      }
+      if (raw.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+      const failed = reports.reduce((sum, r) => sum + failedOutcomes(r).length, 0);
+      if (failed > 0) throw new CliError(`${failed} check(s) failed`, ExitCode.failed);
+    });
+
+  charts
+    .command('render')
+    .description('Print the manifests of a chart for an environment (helm template with the environment values, optionally the image digest).')
+    .argument('<chart>', 'chart name')
+    .requiredOption('--env <env>', `environment (${environments.join('|')})`)
+    .option('--digests <file>', 'reference the image by digest from this file (dist/images.json)')
+    .action(async (name: string, raw: { env: string; digests?: string }) => {
+      const chart = findChart(name);
+      const environment: Environment = parseEnvironment(raw.env);
+      const image = raw.digests ? imageFor(readDigestFile(path.resolve(raw.digests)), chart.name, raw.digests) : undefined;
+      const staged = await stageChart(chart);
+      try {
+        process.stdout.write((await renderChart(chart, staged, { environment, image })).text);
+      } finally {
+        staged.dispose();
+      }
+    });
+
+  charts
+    .command('readme')
+    .description("Print the values table generated from a chart's values.yaml (## @param lines), or write it into README.md.")
+    .argument('<chart>', 'chart name')
+    .option('--write', 'replace the table in the chart README.md (dry run without it)')
+    .action((name: string, raw: { write?: boolean }) => {
+      const chart = findChart(name);
+      const table = renderValuesTable(readFileSync(path.join(chart.dir, 'values.yaml'), 'utf8'));
+      if (!raw.write) {
+        process.stdout.write(`${table}\n`);
+        return;
+      }
+      const readmePath = path.join(chart.dir, 'README.md');
+      writeFileSync(readmePath, withValuesTable(readFileSync(readmePath, 'utf8'), table));
+      log(`[charts] ${path.relative(workspaceRoot, readmePath)}: values table written`);
+    });
+
+  return charts;
+}
