@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { chartsCommand } from './commands/charts';
 import { helmCommand } from './commands/helm';
 import { imagesCommand } from './commands/images';
 import { registryCommand } from './commands/registry';
 import { secretsCommand } from './commands/secrets';
+import { telemetryCommand } from './commands/telemetry';
 
 /**
  * The shipyard CLI. Each command lives in its own file under commands/ and is registered
@@ -18,6 +18,6 @@ export function buildProgram(): Command {
   program.addCommand(registryCommand());
   program.addCommand(secretsCommand());
   program.addCommand(helmCommand());
-  program.addCommand(chartsCommand());
+  program.addCommand(telemetryCommand());
   return program;
 }

@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+
+/** Everything the preload needs to decide, read from the environment once. */
+export interface TelemetrySettings {
+  /** Undefined → telemetry off: no exporter, no SDK loaded, no traffic. */
+  connectionString: string | undefined;
+  /** Application Map node name (ai.cloud.role). */
+  serviceName: string;
+  /** ai.cloud.role_instance: the pod name in Kubernetes. */
+  serviceInstance: string;
+  /** Image revision the process runs (ai.application.ver). */
+  serviceVersion: string | undefined;
+  /** Added to every span and log as a custom dimension (see README: not part of the role name). */
+  serviceNamespace: string;
+  /** Fixed-percentage sampling, 0..1; used when tracesPerSecond is 0. */
+  samplingRatio: number;
+  /** Rate-limited sampling (the distro's default is 5); 0 switches to samplingRatio. */
+  tracesPerSecond: number;
+  liveMetrics: boolean;
+  /** Statsbeat, customer SDK stats and OneSettings: the SDK's reports about itself and its remote configuration. */
+  sdkStats: boolean;
+  /** The Azure VM resource detector, which probes IMDS at 169.254.169.254 when no other Azure platform is detected. */
+  azureVmDetector: boolean;
+  /** Folder for the exporter's retry storage; undefined → failed batches are dropped, nothing written to disk. */
+  offlineStorageDir: string | undefined;
+  /** Bound for one export request (ingestion slow or hanging). */
+  exportTimeoutMs: number;
+  /** Bound for the final flush on shutdown and on a crash. */
+  flushTimeoutMs: number;
+  /** Incoming paths not recorded as requests (probes would drown real traffic). */
+  ignoredPathPrefixes: string[];
+}
+
+export class TelemetrySettingsError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid telemetry settings: ${issues.join('; ')}`);
+    this.name = 'TelemetrySettingsError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the telemetry switches. `defaultServiceName` is what the preload derived from the
+ * entry script's package (OTEL_SERVICE_NAME overrides it). Every bad value is named in one error.
+ */
+export function readTelemetrySettings(env: Env, defaultServiceName: string): TelemetrySettings {
+  const issues: string[] = [];
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const value = text(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    issues.push(`${name}: expected true or false, got '${env[name]}'`);
+    return fallback;
+  };
+  const number = (name: string, fallback: number, min: number, max: number): number => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+      issues.push(`${name}: expected a number ${min}-${max}, got '${env[name]}'`);
+      return fallback;
+    }
+    return parsed;
+  };
+
+  const connectionString = text('APPLICATIONINSIGHTS_CONNECTION_STRING');
+  if (connectionString && !/(^|;)\s*InstrumentationKey\s*=\s*[0-9a-f-]{36}\s*(;|$)/i.test(connectionString)) {
+    issues.push('APPLICATIONINSIGHTS_CONNECTION_STRING: expected "InstrumentationKey=<guid>;IngestionEndpoint=https://…"');
+  }
+  const settings: TelemetrySettings = {
+    connectionString,
+    serviceName: text('OTEL_SERVICE_NAME') ?? defaultServiceName,
+    serviceInstance: text('HOSTNAME') ?? hostname(),
+    serviceVersion: text('SERVICE_VERSION'),
+    serviceNamespace: text('SERVICE_NAMESPACE') ?? 'shipyard',
+    samplingRatio: number('TELEMETRY_SAMPLING_RATIO', 1, 0, 1),
+    tracesPerSecond: number('TELEMETRY_TRACES_PER_SECOND', text('TELEMETRY_SAMPLING_RATIO') ? 0 : 5, 0, 1_000_000),
+    liveMetrics: bool('TELEMETRY_LIVE_METRICS', false),
+    sdkStats: bool('TELEMETRY_SDK_STATS', false),
+    azureVmDetector: bool('TELEMETRY_AZURE_VM_DETECTOR', false),
+    offlineStorageDir: text('TELEMETRY_OFFLINE_STORAGE_DIR'),
+    exportTimeoutMs: number('TELEMETRY_EXPORT_TIMEOUT_MS', 10_000, 100, 120_000),
+    flushTimeoutMs: number('TELEMETRY_FLUSH_TIMEOUT_MS', 3_000, 0, 60_000),
+    ignoredPathPrefixes: (text('TELEMETRY_IGNORED_PATHS') ?? '/healthz/')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  };
+  if (issues.length > 0) throw new TelemetrySettingsError(issues);
+  return settings;
+}

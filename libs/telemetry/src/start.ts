@@ -1,0 +1,191 @@
+import type { IncomingMessage } from 'node:http';
+import { inspect } from 'node:util';
+import type { AzureMonitorOpenTelemetryOptions } from 'applicationinsights';
+import { disableAzureVmDetector, sdkStatsEnvironment, stopOneSettingsPolling } from './outbound-extras';
+import { createPreloadLog, type PreloadLog } from './preload-log';
+import { bounded, currentRuntime, disabledRuntime, setRuntime, type TelemetryRuntime } from './runtime';
+import { serviceNameFromEntry, resourceEnvironment } from './service-identity';
+import { readTelemetrySettings, TelemetrySettingsError, type TelemetrySettings } from './settings';
+
+export interface StartOptions {
+  /** Defaults to process.env; the preload also writes the OTEL_* and SDK switches into it. */
+  env?: NodeJS.ProcessEnv;
+  /** The script node was asked to run (process.argv[1]); names the service. */
+  entryScript?: string;
+  log?: PreloadLog;
+}
+
+/**
+ * Starts Application Insights for this process, once. Called by the preload before the service's
+ * modules load. Never throws: bad settings or an SDK failure leave telemetry off and say why.
+ */
+export function startTelemetry(options: StartOptions = {}): TelemetryRuntime {
+  const existing = currentRuntime();
+  if (existing) return existing;
+  const env = options.env ?? process.env;
+  const fallbackName = serviceNameFromEntry(options.entryScript) ?? 'unknown_service';
+  const bootLog = options.log ?? createPreloadLog(env['OTEL_SERVICE_NAME'] ?? fallbackName, env);
+  let settings: TelemetrySettings;
+  try {
+    settings = readTelemetrySettings(env, fallbackName);
+  } catch (error) {
+    const issues = error instanceof TelemetrySettingsError ? error.issues : [(error as Error).message];
+    bootLog('error', 'telemetry off: invalid settings', { issues });
+    return remember(disabledRuntime(fallbackName));
+  }
+  const log = options.log ?? createPreloadLog(settings.serviceName, env);
+  if (!settings.connectionString) {
+    log('info', 'telemetry off: APPLICATIONINSIGHTS_CONNECTION_STRING is not set');
+    return remember(disabledRuntime(settings.serviceName));
+  }
+  try {
+    return remember(startAzureMonitor(settings, env, log));
+  } catch (error) {
+    log('error', 'telemetry off: the Application Insights SDK failed to start', { err: (error as Error).message });
+    return remember(disabledRuntime(settings.serviceName));
+  }
+}
+
+function remember(runtime: TelemetryRuntime): TelemetryRuntime {
+  setRuntime(runtime);
+  return runtime;
+}
+
+function startAzureMonitor(settings: TelemetrySettings, env: NodeJS.ProcessEnv, log: PreloadLog): TelemetryRuntime {
+  Object.assign(env, sdkStatsEnvironment(settings.sdkStats), resourceEnvironment(env, settings));
+  const warnings: string[] = [];
+  if (!settings.azureVmDetector) pushIf(warnings, disableAzureVmDetector());
+
+  // Loaded only here: with telemetry off the SDK never loads and costs nothing.
+  const sdk = require('applicationinsights') as typeof import('applicationinsights');
+  sdk.useAzureMonitor(azureMonitorOptions(settings));
+  registerUndici();
+  if (!settings.sdkStats) pushIf(warnings, stopOneSettingsPolling());
+  for (const warning of warnings) log('warn', `telemetry: ${warning}`);
+
+  const flush = () => bounded(sdk.flushAzureMonitor(), settings.flushTimeoutMs).then(() => undefined);
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= bounded(
+      sdk.flushAzureMonitor().then(() => sdk.shutdownAzureMonitor()),
+      settings.flushTimeoutMs,
+    ).then(() => undefined));
+  installCrashReporter(flush, log);
+
+  log('info', 'telemetry on', {
+    role: settings.serviceName,
+    instance: settings.serviceInstance,
+    ingestion: ingestionOrigin(settings.connectionString),
+    tracesPerSecond: settings.tracesPerSecond,
+    samplingRatio: settings.samplingRatio,
+    liveMetrics: settings.liveMetrics,
+    sdkStats: settings.sdkStats,
+  });
+  return { enabled: true, serviceName: settings.serviceName, flush, shutdown };
+}
+
+export function azureMonitorOptions(settings: TelemetrySettings): AzureMonitorOpenTelemetryOptions {
+  const namespace = { 'service.namespace': settings.serviceNamespace };
+  const exportTimeoutMs = settings.exportTimeoutMs;
+  return {
+    azureMonitorExporterOptions: {
+      connectionString: settings.connectionString,
+      disableOfflineStorage: settings.offlineStorageDir === undefined,
+      storageDirectory: settings.offlineStorageDir,
+      // The exporter sets no request timeout: a hanging ingestion endpoint would otherwise keep
+      // one socket open per batch for ever.
+      additionalPolicies: [
+        {
+          position: 'perCall',
+          policy: {
+            name: 'shipyardExportTimeout',
+            sendRequest: (request, next) => {
+              request.timeout = exportTimeoutMs;
+              return next(request);
+            },
+          },
+        },
+      ],
+    },
+    samplingRatio: settings.samplingRatio,
+    tracesPerSecond: settings.tracesPerSecond,
+    enableLiveMetrics: settings.liveMetrics,
+    // Our crash reporter keeps Node's semantics (see installCrashReporter); the SDK's handler
+    // would keep the process alive after an unhandled rejection.
+    enableAutoCollectExceptions: false,
+    instrumentationOptions: {
+      http: {
+        enabled: true,
+        ignoreIncomingRequestHook: (request: IncomingMessage) =>
+          settings.ignoredPathPrefixes.some((prefix) => (request.url ?? '').startsWith(prefix)),
+      } as never,
+    },
+    // The exporter builds the role name as "<namespace>.<name>" when service.namespace is a
+    // resource attribute; the namespace travels as a custom dimension instead, so the role is
+    // exactly the service's name.
+    spanProcessors: [
+      {
+        onStart: (span: { setAttributes(a: Record<string, string>): void }) => span.setAttributes(namespace),
+        onEnd: () => undefined,
+        forceFlush: async () => undefined,
+        shutdown: async () => undefined,
+      } as never,
+    ],
+    logRecordProcessors: [
+      {
+        onEmit: (record: { setAttributes(a: Record<string, string>): void }) => record.setAttributes(namespace),
+        forceFlush: async () => undefined,
+        shutdown: async () => undefined,
+      } as never,
+    ],
+  };
+}
+
+/** The distro has no undici instrumentation; services call each other with undici (and fetch). */
+function registerUndici(): void {
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+  registerInstrumentations({ instrumentations: [new UndiciInstrumentation()] });
+}
+
+/**
+ * An uncaught exception (or an unhandled rejection, which Node raises as one) is recorded as
+ * ExceptionData, flushed within the flush timeout, printed, and the process exits 1 as it would
+ * without telemetry.
+ */
+function installCrashReporter(flush: () => Promise<void>, log: PreloadLog): void {
+  process.on('uncaughtException', (error, origin) => {
+    try {
+      emitException(error, origin);
+    } catch {
+      // Recording is best effort; the exit below is not.
+    }
+    log('fatal', `${origin}: ${error instanceof Error ? error.message : String(error)}`);
+    process.stderr.write(`${inspect(error)}\n`);
+    void flush().finally(() => process.exit(1));
+  });
+}
+
+function emitException(error: unknown, origin: string): void {
+  const { logs, SeverityNumber } = require('@opentelemetry/api-logs') as typeof import('@opentelemetry/api-logs');
+  const err = error instanceof Error ? error : new Error(String(error));
+  logs.getLogger('@shipyard/telemetry').emit({
+    severityNumber: SeverityNumber.FATAL,
+    body: err.message,
+    attributes: {
+      'exception.type': err.name,
+      'exception.message': err.message,
+      'exception.stacktrace': err.stack ?? `${err.name}: ${err.message}`,
+      'exception.origin': origin,
+    },
+  });
+}
+
+function ingestionOrigin(connectionString: string | undefined): string {
+  const match = /IngestionEndpoint\s*=\s*([^;]+)/i.exec(connectionString ?? '');
+  return match ? match[1].trim() : 'https://dc.services.visualstudio.com (default)';
+}
+
+function pushIf(list: string[], value: string | undefined): void {
+  if (value) list.push(value);
+}

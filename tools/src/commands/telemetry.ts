@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { CliError, ExitCode } from '../cli/errors';
+import { loadOrCreateCertificate } from '../telemetry-endpoint/certificate';
+import { startTelemetryEndpoint, type IngestionFault } from '../telemetry-endpoint/server';
+import { workspaceRoot } from '../workspace/root';
+
+const serveOptions = z.object({
+  port: z.coerce.number().int().min(0).max(65_535),
+  host: z.enum(['127.0.0.1', '::1', 'localhost']),
+  dataFile: z.string().min(1),
+  certDir: z.string().min(1),
+  reset: z.boolean().default(false),
+  fault: z.enum(['none', '500', '429', 'hang']),
+  json: z.boolean().default(false),
+});
+
+export function telemetryCommand(): Command {
+  const telemetry = new Command('telemetry').description('Local stand-in for Application Insights: review health, performance and usage without Azure.');
+  telemetry
+    .command('serve')
+    .description(
+      'Start an HTTPS ingestion endpoint on loopback (self-signed certificate, cached) that accepts what the ' +
+        'Application Insights SDKs send (POST /v2.1/track and /v2/track, JSON arrays, NDJSON, gzip), stores it as JSONL, ' +
+        'and shows requests, failures, p50/p95, the application map, exceptions and page views per cloud role at / and /api/summary.',
+    )
+    .option('--port <port>', 'port to listen on (0 = any free port)', '4318')
+    .addOption(new Option('--host <host>', 'loopback address to bind').choices(['127.0.0.1', '::1', 'localhost']).default('127.0.0.1'))
+    .option('--data-file <file>', 'JSONL file the envelopes are appended to', path.join(workspaceRoot, 'tmp', 'telemetry', 'envelopes.jsonl'))
+    .option('--cert-dir <dir>', 'where the generated certificate and key are cached', path.join(workspaceRoot, '.cache', 'telemetry-endpoint'))
+    .option('--reset', 'empty the data file instead of loading what it holds')
+    .addOption(new Option('--fault <fault>', 'answer track requests like an ingestion outage (rehearse "ingestion down")').choices(['none', '500', '429', 'hang']).default('none'))
+    .option('--json', 'print the connection details as one JSON line')
+    .addHelpText(
+      'after',
+      '\nThen start a service with the printed variables, e.g.\n' +
+        '  APPLICATIONINSIGHTS_CONNECTION_STRING="…" NODE_EXTRA_CA_CERTS=<ca path> npx nx run catalog-api:serve\n' +
+        'and open the printed URL.',
+    )
+    .action(async (raw: Record<string, unknown>) => {
+      const options = serveOptions.parse(raw);
+      const cert = await loadOrCreateCertificate(path.resolve(options.certDir));
+      process.stderr.write(`[telemetry] ${cert.generated ? 'generated' : 'reusing'} certificate ${cert.certPath}\n`);
+      let endpoint;
+      try {
+        endpoint = await startTelemetryEndpoint({
+          host: options.host === 'localhost' ? '127.0.0.1' : options.host,
+          port: options.port,
+          dataFile: path.resolve(options.dataFile),
+          key: cert.key,
+          cert: cert.cert,
+          reset: options.reset,
+          fault: options.fault as IngestionFault,
+        });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new CliError(`cannot listen on ${options.host}:${options.port}: ${code ?? (error as Error).message}`, ExitCode.environment);
+      }
+      const details = {
+        url: endpoint.url,
+        connectionString: endpoint.connectionString,
+        caCertificate: cert.certPath,
+        dataFile: path.resolve(options.dataFile),
+        fault: options.fault,
+      };
+      if (options.json) process.stdout.write(`${JSON.stringify(details)}\n`);
+      else
+        process.stdout.write(
+          [
+            `telemetry endpoint listening on ${endpoint.url} (page: ${endpoint.url}/, JSON: ${endpoint.url}/api/summary)`,
+            `APPLICATIONINSIGHTS_CONNECTION_STRING="${endpoint.connectionString}"`,
+            `NODE_EXTRA_CA_CERTS="${cert.certPath}"`,
+            `envelopes are appended to ${details.dataFile}${options.fault === 'none' ? '' : ` · simulating ingestion fault ${options.fault}`}`,
+            '',
+          ].join('\n'),
+        );
+      await new Promise<void>((resolve) => {
+        const stop = () => void endpoint.stop().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+  return telemetry;
+}
