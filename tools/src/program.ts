@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { chartsCommand } from './commands/charts';
 import { helmCommand } from './commands/helm';
 import { imagesCommand } from './commands/images';
 import { registryCommand } from './commands/registry';
@@ -19,5 +20,6 @@ export function buildProgram(): Command {
   program.addCommand(secretsCommand());
   program.addCommand(helmCommand());
   program.addCommand(telemetryCommand());
+  program.addCommand(chartsCommand());
   return program;
 }

@@ -11,6 +11,7 @@ import { stageChart } from '../charts/stage';
 import { renderValuesTable, withValuesTable } from '../charts/values-docs';
 import { failedOutcomes, verifyChart, type VerifyReport } from '../charts/verify';
 import { imageFor } from '../charts/digests';
+import { defaultHelm } from '../helm/binary';
 import { workspaceRoot } from '../workspace/root';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -57,6 +58,7 @@ export function chartsCommand(): Command {
     .option('--env <env>', `only this environment (${environments.join('|')})`)
     .action(async (names: string[], raw: { all?: boolean; env?: string }) => {
       const only = envOption.parse(raw.env);
+      await defaultHelm(log);
       let failures = 0;
       for (const chart of selectCharts(names, raw.all)) {
         const staged = await stageChart(chart);
@@ -87,6 +89,7 @@ export function chartsCommand(): Command {
     .action(async (names: string[], raw: { all?: boolean; env?: string; digests?: string; json?: boolean }) => {
       const only = envOption.parse(raw.env);
       const digests = raw.digests ? { file: raw.digests, data: readDigestFile(path.resolve(raw.digests)) } : undefined;
+      await defaultHelm(log);
       const reports: VerifyReport[] = [];
       for (const chart of selectCharts(names, raw.all)) {
         const report = await verifyChart(chart, { environments: only, digests, log });
@@ -111,6 +114,7 @@ export function chartsCommand(): Command {
       const chart = findChart(name);
       const environment: Environment = parseEnvironment(raw.env);
       const image = raw.digests ? imageFor(readDigestFile(path.resolve(raw.digests)), chart.name, raw.digests) : undefined;
+      await defaultHelm(log);
       const staged = await stageChart(chart);
       try {
         process.stdout.write((await renderChart(chart, staged, { environment, image })).text);

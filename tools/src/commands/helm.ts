@@ -19,7 +19,7 @@ export function helmCommand(): Command {
       '\nExamples:\n  npx shipyard helm version\n  npx shipyard helm template catalog-api charts/catalog-api -f charts/environments/dev.yaml\n',
     )
     .action(async (args: string[]) => {
-      const code = await execHelm(args, { log: (line) => process.stderr.write(`${line}\n`) });
+      const code = await execHelm(args, (line) => process.stderr.write(`${line}\n`));
       process.exitCode = code;
     });
 }

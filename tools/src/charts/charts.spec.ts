@@ -1,0 +1,171 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CliError } from '../cli/errors';
+import { readDigestFile } from './digests';
+import { environments, findChart, listCharts, type ChartInfo } from './layout';
+import { lintChart } from './lint';
+import { renderChart } from './render';
+import { stageChart, type StagedChart } from './stage';
+import { checkChartFiles, failedOutcomes, verifyChart } from './verify';
+import { policyChecks } from './policy';
+import { renderValuesTable } from './values-docs';
+import type { K8sObject } from './manifests';
+
+// These tests run the real pinned helm (fetched and cached on first use: npx shipyard helm version).
+jest.setTimeout(120_000);
+
+const serviceCharts = listCharts().filter((chart) => chart.type === 'application');
+
+function podContainer(objects: K8sObject[]) {
+  const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { image: string; env: { name: string; value?: string }[] }[] } } } };
+  return deployment.spec.template.spec.containers[0];
+}
+
+describe('the charts under charts/', () => {
+  it('are the common library chart and one chart per service', () => {
+    expect(listCharts().map((c) => `${c.name}:${c.type}`)).toEqual(['catalog-api:application', 'checkout-api:application', 'common:library', 'storefront:application']);
+    for (const chart of serviceCharts) expect(chart.localDependencies).toEqual([path.join(path.dirname(chart.dir), 'common')]);
+  });
+
+  describe.each(serviceCharts.map((chart) => [chart.name, chart] as const))('%s', (_name, chart: ChartInfo) => {
+    let staged: StagedChart;
+    beforeAll(async () => {
+      staged = await stageChart(chart);
+    });
+    afterAll(() => staged.dispose());
+
+    it('passes helm lint --strict in every environment', async () => {
+      const results = await lintChart(chart, staged);
+      expect(results.map((r) => [r.environment, r.ok, r.ok ? '' : r.output])).toEqual(environments.map((env) => [env, true, '']));
+    });
+
+    it.each(environments)('renders %s with every service object', async (environment) => {
+      const { objects } = await renderChart(chart, staged, { environment });
+      const kinds = objects.map((o) => o.object.kind).sort();
+      const expected = ['Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount'];
+      expect(kinds).toEqual(chart.name === 'storefront' ? [...expected, 'Ingress'].sort() : expected);
+      expect(objects.every((o) => o.object.metadata.name === chart.name)).toBe(true);
+      const env = podContainer(objects.map((o) => o.object)).env;
+      expect(env.find((e) => e.name === 'CLUSTER_RESOURCE_ID')?.value).toContain(`managedClusters/aks-shipyard-${environment}`);
+    });
+
+    it('wires callees to their in-cluster Service URLs', async () => {
+      const { objects } = await renderChart(chart, staged, { environment: 'dev' });
+      const urls = Object.fromEntries(podContainer(objects.map((o) => o.object)).env.filter((e) => e.name.endsWith('_BASE_URL')).map((e) => [e.name, e.value]));
+      const expected: Record<string, Record<string, string>> = {
+        'catalog-api': {},
+        'checkout-api': { CATALOG_BASE_URL: 'http://catalog-api:80' },
+        storefront: { CATALOG_BASE_URL: 'http://catalog-api:80', CHECKOUT_BASE_URL: 'http://checkout-api:80' },
+      };
+      expect(urls).toEqual(expected[chart.name]);
+    });
+  });
+
+  it('pass the Kubernetes schema and every policy check in every environment', async () => {
+    for (const chart of listCharts()) {
+      const report = await verifyChart(chart);
+      expect(failedOutcomes(report).flatMap((o) => o.findings.map((f) => `${o.environment} ${f.check} ${f.object}: ${f.message}`))).toEqual([]);
+      if (chart.type === 'application') {
+        expect(Object.keys(report.rendered)).toEqual([...environments]);
+        // schema + unknown fields + every policy check, per environment (image-digest needs a digest file)
+        const applied = report.outcomes.filter((o) => o.environment === 'prod' && o.applied).map((o) => o.check);
+        expect(applied).toEqual(['k8s-schema', 'k8s-unknown-fields', ...policyChecks.map((c) => c.id).filter((id) => id !== 'image-digest')]);
+      }
+    }
+  });
+
+  it('keep each README values table and values.schema.json in step (and the library chart conventions)', () => {
+    for (const chart of listCharts()) {
+      expect(checkChartFiles(chart).flatMap((o) => o.findings.map((f) => f.message))).toEqual([]);
+    }
+    const readme = readFileSync(path.join(findChart('storefront').dir, 'README.md'), 'utf8');
+    expect(readme).toContain(renderValuesTable(readFileSync(path.join(findChart('storefront').dir, 'values.yaml'), 'utf8')));
+  });
+});
+
+describe('bad values', () => {
+  const chart = findChart('catalog-api');
+  let staged: StagedChart;
+  beforeAll(async () => {
+    staged = await stageChart(chart);
+  });
+  afterAll(() => staged.dispose());
+
+  async function renderError(...extraArgs: string[]): Promise<string> {
+    try {
+      await renderChart(chart, staged, { environment: 'dev', extraArgs });
+    } catch (error) {
+      expect(error).toBeInstanceOf(CliError);
+      return (error as Error).message;
+    }
+    throw new Error(`rendering with ${extraArgs.join(' ')} succeeded`);
+  }
+
+  it('rejects replicaCount "two" naming the key and the type', async () => {
+    expect(await renderError('--set-string', 'replicaCount=two')).toMatch(/at '\/replicaCount': got string, want integer/);
+  });
+
+  it('rejects an unknown key, at the top and nested', async () => {
+    expect(await renderError('--set', 'replicas=3')).toMatch(/additional properties 'replicas' not allowed/);
+    expect(await renderError('--set', 'image.name=x')).toMatch(/at '\/image': additional properties 'name' not allowed/);
+  });
+
+  it('rejects a negative port', async () => {
+    expect(await renderError('--set', 'containerPort=-1')).toMatch(/at '\/containerPort': minimum: got -1, want 1/);
+    expect(await renderError('--set', 'service.port=-80')).toMatch(/at '\/service\/port': minimum: got -80, want 1/);
+  });
+
+  it('rejects the image tag latest with the reason', async () => {
+    expect(await renderError('--set', 'image.tag=latest')).toMatch(/image.tag "latest" is not allowed: deploy an immutable tag \(the git sha\) or set image.digest/);
+  });
+
+  it('rejects a literal connection string in env, a grace period shorter than the drain, and a malformed digest', async () => {
+    expect(await renderError('--set', 'env.APPLICATIONINSIGHTS_CONNECTION_STRING=InstrumentationKey=x')).toMatch(/invalid propertyName 'APPLICATIONINSIGHTS_CONNECTION_STRING'/);
+    expect(await renderError('--set', 'terminationGracePeriodSeconds=12')).toMatch(/terminationGracePeriodSeconds \(12\) must be longer than preStopSleepSeconds \+ shutdownDeadlineMs \(15s\)/);
+    expect(await renderError('--set', 'image.digest=sha256:abc')).toMatch(/at '\/image\/digest': 'sha256:abc' does not match pattern/);
+  });
+
+  it('lists every cross-value problem at once', async () => {
+    const message = await renderError('--set', 'autoscaling.minReplicas=1', '--set', 'terminationGracePeriodSeconds=5', '--set', 'clusterResourceId=');
+    expect(message).toMatch(/catalog-api: invalid values:/);
+    expect(message).toMatch(/clusterResourceId is required/);
+    expect(message).toMatch(/terminationGracePeriodSeconds \(5\)/);
+    expect(message).toMatch(/needs at least 2 replicas/);
+  });
+});
+
+describe('rendering with the image step digest file', () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'shipyard-digests-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('references repository@sha256 from dist/images.json for every service, and the digest check passes', async () => {
+    const entries = Object.fromEntries(
+      serviceCharts.map((chart, i) => {
+        const digest = `sha256:${String(i + 1).repeat(64)}`;
+        const repository = `127.0.0.1:5000/${chart.name}`;
+        return [chart.name, { repository, tag: '0123456789abcdef0123456789abcdef01234567', digest, reference: `${repository}@${digest}` }];
+      }),
+    );
+    const file = path.join(work, 'images.json');
+    writeFileSync(file, JSON.stringify(entries));
+    const digests = { file, data: readDigestFile(file) };
+    for (const chart of serviceCharts) {
+      const staged = await stageChart(chart);
+      try {
+        const image = digests.data[chart.name];
+        const { objects } = await renderChart(chart, staged, { environment: 'prod', image });
+        expect(podContainer(objects.map((o) => o.object)).image).toBe(image.reference);
+        expect(podContainer(objects.map((o) => o.object)).image).toMatch(/^127\.0\.0\.1:5000\/[a-z-]+@sha256:[0-9]{64}$/);
+      } finally {
+        staged.dispose();
+      }
+      const report = await verifyChart(chart, { environments: ['prod'], digests });
+      const digestCheck = report.outcomes.find((o) => o.check === 'image-digest');
+      expect(digestCheck).toMatchObject({ applied: true, findings: [] });
+    }
+  });
+});
