@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { chartsCommand } from './commands/charts';
+import { affectedCommand } from './commands/affected';
 import { helmCommand } from './commands/helm';
 import { imagesCommand } from './commands/images';
 import { registryCommand } from './commands/registry';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .description('Typed steps of the shipyard pipeline: the same commands run in Azure Pipelines and locally.')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  program.addCommand(affectedCommand());
   program.addCommand(imagesCommand());
   program.addCommand(registryCommand());
   program.addCommand(secretsCommand());

@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ProjectGraph } from '@nx/devkit';
+import { workspaceRoot } from '../workspace/root';
+import { buildWorkspaceModel, loadProjectGraph, nxAffectedProjects, productionGlobs } from './nx-workspace';
+
+describe('productionGlobs', () => {
+  it("expands the `production` named input into the project's own globs, through the named inputs it names", () => {
+    const namedInputs = {
+      default: ['{projectRoot}/**/*', 'sharedGlobals'],
+      sharedGlobals: ['{workspaceRoot}/tsconfig.base.json'],
+      production: ['default', '!{projectRoot}/**/*.spec.ts', '!{projectRoot}/README.md', { fileset: '{projectRoot}/extra/**' }],
+    };
+    expect(productionGlobs(namedInputs, 'apps/web')).toEqual({
+      include: ['apps/web/**/*', 'apps/web/extra/**'],
+      exclude: ['apps/web/**/*.spec.ts', 'apps/web/README.md'],
+    });
+    expect(productionGlobs({ default: ['{projectRoot}/**/*'] }, 'apps/web')).toEqual({ include: [], exclude: [] });
+  });
+});
+
+describe('buildWorkspaceModel', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'shipyard-model-'));
+    const write = (file: string, text: string) => {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    };
+    write('nx.json', JSON.stringify({ namedInputs: { production: ['{projectRoot}/**/*', '!{projectRoot}/**/*.spec.ts'] } }));
+    write('charts/common/Chart.yaml', 'apiVersion: v2\nname: common\ntype: library\nversion: 0.1.0\n');
+    write('charts/base/Chart.yaml', 'apiVersion: v2\nname: base\ntype: library\nversion: 0.1.0\ndependencies:\n  - name: common\n    repository: file://../common\n');
+    write(
+      'charts/web/Chart.yaml',
+      'apiVersion: v2\nname: web\ntype: application\nversion: 0.1.0\ndependencies:\n  - name: base\n    repository: file://../base\n  - name: redis\n    repository: oci://registry.example/charts\n',
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const node = (name: string, root: string, tags: string[]) => ({ name, type: 'app' as const, data: { root, tags, targets: {} } });
+  const graph = {
+    nodes: {
+      web: node('web', 'apps/web', ['type:app']),
+      kit: node('kit', 'libs/kit', ['type:lib']),
+      'chart-web': node('chart-web', 'charts/web', ['type:chart']),
+      'chart-common': node('chart-common', 'charts/common', ['type:chart']),
+    },
+    externalNodes: {},
+    dependencies: { web: [{ source: 'web', target: 'kit', type: 'static' }, { source: 'web', target: 'npm:express', type: 'static' }], kit: [] },
+  } as unknown as ProjectGraph;
+
+  it('finds apps by their type:app tag and application charts by type:chart, leaving library charts out', () => {
+    const model = buildWorkspaceModel(graph, dir);
+    expect(model.apps).toEqual(['web']);
+    expect(model.charts).toEqual([{ name: 'chart-web', root: 'charts/web', library: false, chartDependencyRoots: ['charts/base', 'charts/common'], app: 'web' }]);
+  });
+
+  it('keeps only workspace projects as dependencies, and production globs per project', () => {
+    const model = buildWorkspaceModel(graph, dir);
+    expect(model.dependencies.get('web')).toEqual(['kit']);
+    expect(model.projects.get('kit')?.production).toEqual({ include: ['libs/kit/**/*'], exclude: ['libs/kit/**/*.spec.ts'] });
+  });
+});
+
+describe('the real workspace graph', () => {
+  let graph: ProjectGraph;
+  beforeAll(async () => {
+    process.chdir(workspaceRoot);
+    graph = await loadProjectGraph();
+  }, 60_000);
+
+  it('lists the deployable apps from their tags', () => {
+    expect(buildWorkspaceModel(graph, workspaceRoot).apps).toEqual(['catalog-api', 'checkout-api', 'storefront']);
+  });
+
+  const nxShowAffected = (files: string[]) =>
+    (
+      JSON.parse(
+        execFileSync(path.join(workspaceRoot, 'node_modules', '.bin', 'nx'), ['show', 'projects', '--affected', `--files=${files.join(',')}`, '--json'], {
+          cwd: workspaceRoot,
+          encoding: 'utf8',
+          env: { ...process.env, NX_DAEMON: 'false' },
+        }),
+      ) as string[]
+    ).sort();
+
+  it.each([[['libs/contracts/src/index.ts']], [['apps/checkout-api/src/main.ts']], [['libs/service-kit/src/index.ts', 'apps/storefront/src/main.ts']]])(
+    'agrees with `nx show projects --affected` for source changes (%j)',
+    async (files) => {
+      const ours = [...(await nxAffectedProjects(graph, files, undefined))].sort();
+      expect(ours).toEqual(nxShowAffected(files));
+    },
+    60_000,
+  );
+
+  it('ignores workspace files that only test or lint targets name (unlike plain nx affected)', async () => {
+    expect([...(await nxAffectedProjects(graph, ['jest.preset.cjs'], undefined))]).toEqual([]);
+    expect(nxShowAffected(['jest.preset.cjs']).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('still follows workspace files that builds name (tsconfig.base.json reaches every app)', async () => {
+    const affected = await nxAffectedProjects(graph, ['tsconfig.base.json'], undefined);
+    expect(['catalog-api', 'checkout-api', 'storefront'].every((app) => affected.has(app))).toBe(true);
+  });
+});
