@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { parseDocument } from 'yaml';
 
 /** A rendered Kubernetes object, as plain JSON data. */
 export interface K8sObject {
@@ -33,8 +33,10 @@ export function describeObject(object: Pick<K8sObject, 'kind' | 'metadata'>): st
  */
 export function parseManifests(text: string): RenderedObject[] {
   const objects: RenderedObject[] = [];
-  for (const document of parseAllDocuments(text)) {
-    const source = /# Source: (\S+)/.exec(document.commentBefore ?? '')?.[1] ?? '(unknown template)';
+  // helm separates documents with a bare `---` line and opens each with `# Source: <template>`.
+  for (const chunk of text.split(/^---[ \t]*$/m)) {
+    const source = /^# Source: (\S+)/m.exec(chunk)?.[1] ?? '(unknown template)';
+    const document = parseDocument(chunk);
     if (document.errors.length > 0) throw new Error(`${source}: invalid YAML: ${document.errors[0].message}`);
     const data: unknown = document.toJS();
     if (data === null || data === undefined) continue;
