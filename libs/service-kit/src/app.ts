@@ -7,6 +7,7 @@ import { healthRegistryOf } from './context';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { healthRouter, livenessPath, readinessPath } from './health';
 import { requestIdHeader, resolveRequestId } from './request-id';
+import { nameServerSpanFromRoute } from './telemetry';
 
 export interface AppOptions {
   /** express.json limit, e.g. '100kb' (default) or '1mb'. */
@@ -27,6 +28,7 @@ export function createApp(ctx: ServiceContext<BaseConfig>, routes: (app: Express
   const health = healthRegistryOf(ctx);
   const app = express();
   app.disable('x-powered-by');
+  app.use(nameServerSpanFromRoute);
   app.use(helmet(opts.helmet));
   app.use(
     pinoHttp({

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { HttpProblem, problemContentType } from './problems';
+import { recordServerError } from './telemetry';
 
 /** Fixed wording for body-parser's errors, so no parser message (which may quote the body) is echoed. */
 function bodyParserProblem(type: string, err: { limit?: unknown }): HttpProblem | undefined {
@@ -62,7 +63,10 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) => {
   const problem = problemFromError(err);
   // pino-http attaches `res.err` to its completion log line: the stack goes to the logs only.
-  if (problem.status >= 500) res.err = err instanceof Error ? err : new Error(`non-Error thrown: ${String(err)}`);
+  if (problem.status >= 500) {
+    res.err = err instanceof Error ? err : new Error(`non-Error thrown: ${String(err)}`);
+    recordServerError(req, res.err);
+  }
   if (res.headersSent) {
     // Too late for a problem body; Express's final handler aborts the connection.
     next(err);

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { traceLogFields } from './telemetry';
 
 /** Header values that must never reach the logs (pino-http logs request and response headers). */
 const redactedPaths = [
@@ -20,6 +21,8 @@ export function createLogger(opts: { service: string; level: string; destination
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: redactedPaths, censor: '[redacted]' },
+      // trace_id/span_id of the active span: log lines join their request in Application Insights.
+      mixin: traceLogFields,
     },
     opts.destination ?? pino.destination({ dest: 1, sync: true }),
   );

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { shutdownTelemetry, trackException } from '@shipyard/telemetry';
 import type { z } from 'zod';
 import { ConfigError, loadConfig, type BaseConfig } from './config';
 import { createServiceContext, type ServiceContext } from './context';
@@ -31,18 +32,20 @@ export async function runService<S extends z.ZodRawShape>(opts: RunServiceOption
 
   const logger = createLogger({ service: opts.name, level: config.LOG_LEVEL });
   // Crashes leave a structured last line behind instead of a bare stack trace on stderr.
-  process.on('uncaughtException', (err) => {
-    logger.fatal({ err }, 'uncaught exception; exiting');
-    process.exit(1);
-  });
-  process.on('unhandledRejection', (err) => {
-    logger.fatal({ err }, 'unhandled promise rejection; exiting');
-    process.exit(1);
-  });
+  // The exception is recorded and telemetry flushed (bounded) before the exit.
+  const crash = (err: unknown, what: string) => {
+    logger.fatal({ err }, `${what}; exiting`);
+    trackException(err, { 'exception.origin': what });
+    void shutdownTelemetry().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', (err) => crash(err, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => crash(err, 'unhandled promise rejection'));
 
   try {
     const ctx = createServiceContext(opts.name, config, logger);
     const app = await opts.setup(ctx);
+    // Registered after the service's own hooks, so whatever they log or record is still sent.
+    ctx.lifecycle.onShutdown('telemetry flush', () => shutdownTelemetry());
     const { url } = await startServer(ctx, app);
     logger.info({ url, pid: process.pid, node: process.version }, 'listening');
   } catch (err) {

@@ -1,5 +1,5 @@
 import { metrics, type Attributes, type Histogram } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { logs, SeverityNumber } from '@opentelemetry/api-logs';
 
 /**
  * Custom events and metrics. Both go through the OpenTelemetry API, which does nothing until the
@@ -34,4 +34,22 @@ export function histogram(name: string, options: { unit?: string; description?: 
       instrument.record(value, attributes);
     },
   };
+}
+
+/**
+ * Records an exception (ExceptionData) on the current operation. For errors a service handled
+ * without a request span to attach them to (crashes, background work).
+ */
+export function trackException(error: unknown, properties: EventProperties = {}): void {
+  const err = error instanceof Error ? error : new Error(String(error));
+  logs.getLogger(scope).emit({
+    severityNumber: SeverityNumber.ERROR,
+    body: err.message,
+    attributes: {
+      ...properties,
+      'exception.type': err.name,
+      'exception.message': err.message,
+      'exception.stacktrace': err.stack ?? `${err.name}: ${err.message}`,
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { inspect } from 'node:util';
 import type { AzureMonitorOpenTelemetryOptions } from 'applicationinsights';
+import { trackException } from './custom';
 import { disableAzureVmDetector, sdkStatsEnvironment, stopOneSettingsPolling } from './outbound-extras';
 import { createPreloadLog, type PreloadLog } from './preload-log';
 import { bounded, currentRuntime, disabledRuntime, setRuntime, type TelemetryRuntime } from './runtime';
@@ -59,7 +60,7 @@ function startAzureMonitor(settings: TelemetrySettings, env: NodeJS.ProcessEnv, 
   // Loaded only here: with telemetry off the SDK never loads and costs nothing.
   const sdk = require('applicationinsights') as typeof import('applicationinsights');
   sdk.useAzureMonitor(azureMonitorOptions(settings));
-  registerUndici();
+  registerUndici(settings);
   if (!settings.sdkStats) pushIf(warnings, stopOneSettingsPolling());
   for (const warning of warnings) log('warn', `telemetry: ${warning}`);
 
@@ -141,44 +142,53 @@ export function azureMonitorOptions(settings: TelemetrySettings): AzureMonitorOp
   };
 }
 
-/** The distro has no undici instrumentation; services call each other with undici (and fetch). */
-function registerUndici(): void {
+/**
+ * The distro has no undici instrumentation; services call each other with undici (and fetch).
+ * A proxy that copies the caller's traceparent onto its upstream request would send two
+ * traceparent headers once the instrumentation adds the current one, which breaks the trace
+ * downstream: copied propagation headers are dropped first, the instrumentation sets them.
+ */
+function registerUndici(settings: TelemetrySettings): void {
+  const { propagation } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-  registerInstrumentations({ instrumentations: [new UndiciInstrumentation()] });
+  const propagationFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
+  registerInstrumentations({
+    instrumentations: [
+      new UndiciInstrumentation({
+        ignoreRequestHook: (request) => settings.ignoredPathPrefixes.some((prefix) => request.path.startsWith(prefix)),
+        requestHook: (_span, request) => dropPropagationHeaders(request.headers, propagationFields),
+      }),
+    ],
+  });
+}
+
+export function dropPropagationHeaders(headers: unknown, fields: Set<string>): void {
+  if (!Array.isArray(headers)) return;
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if (fields.has(String(headers[i]).toLowerCase())) headers.splice(i, 2);
+  }
 }
 
 /**
- * An uncaught exception (or an unhandled rejection, which Node raises as one) is recorded as
- * ExceptionData, flushed within the flush timeout, printed, and the process exits 1 as it would
- * without telemetry.
+ * For a process without its own crash handler: an uncaught exception (or an unhandled rejection,
+ * which Node then raises as one) is recorded as ExceptionData, flushed within the flush timeout,
+ * printed, and the process exits 1 as it would without telemetry. A service that handles crashes
+ * itself (service-kit's runService does, and records and flushes there) is left to do so.
  */
 function installCrashReporter(flush: () => Promise<void>, log: PreloadLog): void {
-  process.on('uncaughtException', (error, origin) => {
+  const reporter = (error: unknown, origin: string) => {
+    if (process.listeners('uncaughtException').some((listener) => listener !== reporter)) return;
     try {
-      emitException(error, origin);
+      trackException(error, { 'exception.origin': origin });
     } catch {
       // Recording is best effort; the exit below is not.
     }
     log('fatal', `${origin}: ${error instanceof Error ? error.message : String(error)}`);
     process.stderr.write(`${inspect(error)}\n`);
     void flush().finally(() => process.exit(1));
-  });
-}
-
-function emitException(error: unknown, origin: string): void {
-  const { logs, SeverityNumber } = require('@opentelemetry/api-logs') as typeof import('@opentelemetry/api-logs');
-  const err = error instanceof Error ? error : new Error(String(error));
-  logs.getLogger('@shipyard/telemetry').emit({
-    severityNumber: SeverityNumber.FATAL,
-    body: err.message,
-    attributes: {
-      'exception.type': err.name,
-      'exception.message': err.message,
-      'exception.stacktrace': err.stack ?? `${err.name}: ${err.message}`,
-      'exception.origin': origin,
-    },
-  });
+  };
+  process.on('uncaughtException', reporter);
 }
 
 function ingestionOrigin(connectionString: string | undefined): string {
