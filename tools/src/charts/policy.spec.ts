@@ -22,7 +22,7 @@ type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 const find = (objects: K8sObject[], kind: string) => objects.find((o) => o.kind === kind) as Any;
 const pod = (objects: K8sObject[]) => find(objects, 'Deployment').spec.template as Any;
 const container = (objects: K8sObject[]) => pod(objects).spec.containers[0] as Any;
-const env = (objects: K8sObject[], name: string) => (container(objects).env as Any[]).find((e) => e.name === name);
+const env = (objects: K8sObject[], name: string) => (container(objects).env as Any[]).find((e) => e.name === name) as Any;
 const without = (objects: K8sObject[], kind: string) => objects.splice(objects.findIndex((o) => o.kind === kind), 1);
 
 const digestContext: PolicyContext = { expectedImageReferences: [`127.0.0.1:5000/storefront@sha256:${'a'.repeat(64)}`] };

