@@ -3,6 +3,7 @@ import { quoteRequestSchema } from '@shipyard/contracts';
 import { createApp, HttpProblem, parseOrProblem, type ServiceContext } from '@shipyard/service-kit';
 import { CatalogClient } from './catalog-client';
 import type { CheckoutConfig } from './config';
+import { recordQuoteCreated } from './quote-telemetry';
 import { quoteCart } from './quotes';
 
 export function createCatalogClient(ctx: ServiceContext<CheckoutConfig>): CatalogClient {
@@ -33,6 +34,7 @@ export function buildCheckoutApp(ctx: ServiceContext<CheckoutConfig>, catalog: C
         logger: req.log,
         requestId: typeof req.id === 'string' ? req.id : undefined,
       });
+      recordQuoteCreated(quote);
       res.json(quote);
     });
   });
