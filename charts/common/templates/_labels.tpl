@@ -7,7 +7,7 @@ Usage:
 */}}
 {{- define "common.labels.standard" -}}
 {{ include "common.labels.matchLabels" . }}
-app.kubernetes.io/version: {{ include "common.images.version" . | quote }}
+app.kubernetes.io/version: {{ include "common.images.version" . | trunc 63 | trimSuffix "-" | trimSuffix "." | quote }}
 app.kubernetes.io/component: {{ .Values.component | quote }}
 app.kubernetes.io/part-of: {{ .Values.partOf | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
