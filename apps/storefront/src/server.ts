@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { createApp, envInteger, type BaseConfig, type ServiceContext } from '@shipyard/service-kit';
 import { checkUpstreamReady, createBffProxy, createUpstreamAgent, type Upstream } from './bff-proxy';
+import { browserSdkFile, browserSdkPath, browserTelemetry } from './browser-telemetry';
 import { publicDir, renderIndex, type PageConfig } from './index-page';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://catalog-api:8080' });
@@ -12,12 +13,17 @@ export const storefrontConfigShape = {
   CATALOG_BASE_URL: httpUrl,
   CHECKOUT_BASE_URL: httpUrl,
   UPSTREAM_TIMEOUT_MS: envInteger({ min: 1, max: 600_000 }).default(5000),
+  /** Also read by @shipyard/telemetry's preload; here it switches on browser telemetry in the page. */
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+  BROWSER_TELEMETRY_BATCH_INTERVAL_MS: envInteger({ min: 100, max: 600_000 }).default(15_000),
 };
 
 export interface StorefrontConfig extends BaseConfig {
   CATALOG_BASE_URL: string;
   CHECKOUT_BASE_URL: string;
   UPSTREAM_TIMEOUT_MS: number;
+  APPLICATIONINSIGHTS_CONNECTION_STRING?: string;
+  BROWSER_TELEMETRY_BATCH_INTERVAL_MS?: number;
 }
 
 export interface StorefrontOptions {
@@ -44,9 +50,15 @@ export function buildStorefrontApp(ctx: ServiceContext<StorefrontConfig>, option
     });
   }
 
-  const indexHtml = renderIndex(options.pageConfig ?? {});
+  const telemetry = browserTelemetry(config.APPLICATIONINSIGHTS_CONNECTION_STRING, config.BROWSER_TELEMETRY_BATCH_INTERVAL_MS ?? 15_000);
+  const indexHtml = renderIndex({ ...telemetry?.pageConfig, ...options.pageConfig });
+  const helmet = telemetry && { contentSecurityPolicy: { directives: { connectSrc: ["'self'", ...telemetry.connectOrigins] } } };
 
   return createApp(ctx, (app) => {
+    if (telemetry) {
+      const sdkFile = browserSdkFile();
+      app.get(browserSdkPath, (_req, res) => res.sendFile(sdkFile, { maxAge: '1h' }));
+    }
     app.get(['/', '/index.html'], (_req, res) => {
       // The config block can change with every deployment: revalidate instead of caching.
       res.set('Cache-Control', 'no-cache').type('html').send(indexHtml);
@@ -54,7 +66,7 @@ export function buildStorefrontApp(ctx: ServiceContext<StorefrontConfig>, option
     app.use('/api/catalog', createBffProxy(catalog, { dispatcher, timeoutMs }));
     app.use('/api/checkout', createBffProxy(checkout, { dispatcher, timeoutMs }));
     app.use(express.static(publicDir, { index: false }));
-  });
+  }, helmet ? { helmet } : {});
 }
 
 function ownAgent(ctx: ServiceContext<StorefrontConfig>, timeoutMs: number): Dispatcher {

@@ -2,6 +2,8 @@
 // The storefront page: plain DOM code, no framework, no inline script (strict CSP). Everything it
 // fetches goes to its own origin (/api/...), where the storefront server proxies to the services.
 
+import { startTelemetry } from './telemetry.js';
+
 /**
  * @typedef {{ id: string, name: string, description: string, category: string, priceCents: number, currency: string }} Product
  * @typedef {{ items: Product[], page: { limit: number, offset: number, total: number } }} ProductList
@@ -269,4 +271,5 @@ byId('next-page').addEventListener('click', () => {
   void loadProducts();
 });
 renderCart();
-void loadProducts();
+// Telemetry first (when configured), so the page's first API call is already tracked.
+void startTelemetry(state.config.telemetry).finally(() => loadProducts());
