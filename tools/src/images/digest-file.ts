@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { CliError, ExitCode } from '../cli/errors';
+
+/**
+ * dist/images.json: what was pushed, by app. Deploy and promotion steps read `reference`
+ * (repository@digest), so they deploy exactly the bytes that were tested, whatever a tag
+ * points to by then.
+ */
+const imageRecordSchema = z.object({
+  repository: z.string().min(1),
+  tag: z.string().min(1),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 hex>'),
+  reference: z.string().min(1),
+});
+export type ImageRecord = z.infer<typeof imageRecordSchema>;
+
+const digestFileSchema = z.record(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'expected a kebab-case app name'), imageRecordSchema);
+export type DigestFile = z.infer<typeof digestFileSchema>;
+
+export function imageRecord(repository: string, tag: string, digest: string): ImageRecord {
+  return imageRecordSchema.parse({ repository, tag, digest, reference: `${repository}@${digest}` });
+}
+
+/** Existing records for other apps stay; the apps just pushed replace theirs. Keys sorted for stable diffs. */
+export function mergeDigestFile(existing: unknown, updates: DigestFile): DigestFile {
+  const parsed = digestFileSchema.safeParse(existing ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`).join('; ');
+    throw new CliError(`the digest file is not valid (${problems}); fix or delete it`, ExitCode.usage);
+  }
+  const merged = { ...parsed.data, ...digestFileSchema.parse(updates) };
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function readDigestFile(file: string): DigestFile {
+  if (!fs.existsSync(file)) return {};
+  return mergeDigestFile(JSON.parse(fs.readFileSync(file, 'utf8')), {});
+}
+
+/**
+ * Merges `updates` into the file under an exclusive lock file (parallel pushes from several
+ * Nx tasks must not lose each other's entries) and replaces it atomically.
+ */
+export async function updateDigestFile(file: string, updates: DigestFile): Promise<DigestFile> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (Date.now() > deadline) throw new CliError(`${lock} is held by another process for over 30 s; remove it if that process is gone`, ExitCode.environment);
+      await sleep(100);
+    }
+  }
+  try {
+    const existing = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as unknown) : {};
+    const merged = mergeDigestFile(existing, updates);
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, `${JSON.stringify(merged, null, 2)}\n`);
+    fs.renameSync(temporary, file);
+    return merged;
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}

@@ -1,0 +1,209 @@
+import path from 'node:path';
+import { createProjectGraphAsync, type ProjectGraph } from '@nx/devkit';
+import { CliError, ExitCode } from '../cli/errors';
+import { type BaseImages, resolveBaseImages } from './base-images';
+import { type DependencySource, prepareBuildContext } from './build-context';
+import { type ImageRecord, imageRecord, updateDigestFile } from './digest-file';
+import { dockerBuild, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
+import { imageName } from './image-tags';
+import { runCommand } from './run-command';
+import { readGitRevision, readPinnedNodeVersion, readSourceUrl } from './workspace-facts';
+
+type Log = (line: string) => void;
+
+/** The Nx target that marks a project as a deployable image (and that `nx affected -t docker-build` runs). */
+export const imageTarget = 'docker-build';
+
+export const serviceDockerfile = (workspaceRoot: string) => path.join(workspaceRoot, 'tools', 'docker', 'node-service.Dockerfile');
+export const contextDirFor = (workspaceRoot: string, app: string) => path.join(workspaceRoot, 'tmp', 'images', app, 'context');
+export const defaultDigestFile = (workspaceRoot: string) => path.join(workspaceRoot, 'dist', 'images.json');
+
+export function loadProjectGraph(): Promise<ProjectGraph> {
+  return createProjectGraphAsync({ exitOnError: false });
+}
+
+/** Projects that declare a docker-build target, sorted. */
+export function imageApps(graph: ProjectGraph): string[] {
+  return Object.values(graph.nodes)
+    .filter((node) => node.data.targets?.[imageTarget])
+    .map((node) => node.name)
+    .sort();
+}
+
+/** The apps a command acts on: the named ones (each must have an image) or, with --all, every one. */
+export function selectApps(graph: ProjectGraph, requested: string[], all: boolean): string[] {
+  const available = imageApps(graph);
+  if (all && requested.length > 0) throw new CliError('name apps or pass --all, not both', ExitCode.usage);
+  if (all) return available;
+  if (requested.length === 0) throw new CliError(`name at least one app (${available.join(', ')}) or pass --all`, ExitCode.usage);
+  const unknown = requested.filter((app) => !available.includes(app));
+  if (unknown.length > 0) {
+    throw new CliError(`no image for ${unknown.join(', ')}: apps with a ${imageTarget} target are ${available.join(', ')}`, ExitCode.usage);
+  }
+  return [...new Set(requested)];
+}
+
+/**
+ * Proves a mirror actually holds the bases before a long build starts, so a missing mirror
+ * fails early with the fix, rather than deep in `docker build` (and never by falling back).
+ * Only loopback mirrors are checked here; a remote one (ACR) is checked by the pull itself.
+ */
+async function checkMirroredBases(images: BaseImages, registry: string): Promise<void> {
+  if (!registry.startsWith('127.') && !registry.startsWith('localhost')) return;
+  for (const reference of [images.build, images.runtime]) {
+    if (!(await inspectRemoteImage(reference))) {
+      throw new CliError(
+        `SHIPYARD_BASE_REGISTRY=${registry} has no ${reference}: run \`npx shipyard registry up && npx shipyard images base\`, or unset SHIPYARD_BASE_REGISTRY to use the public images`,
+        ExitCode.environment,
+      );
+    }
+  }
+}
+
+export interface BuildOptions {
+  workspaceRoot: string;
+  registry: string;
+  movingTag?: string;
+  dependencies: DependencySource;
+  env: NodeJS.ProcessEnv;
+  noCache?: boolean;
+  dryRun: boolean;
+  log: Log;
+}
+
+export interface BuiltImage {
+  app: string;
+  reference: string;
+  movingReference: string | null;
+  imageId: string | null;
+  sizeBytes: number | null;
+  bases: BaseImages;
+  contextDir: string;
+  contextDigest: string;
+  seconds: number;
+}
+
+/** Proxy settings Docker passes as predefined build args (kept out of the image history). */
+const proxyArgs = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+
+export async function buildServiceImages(apps: string[], graph: ProjectGraph, options: BuildOptions): Promise<BuiltImage[]> {
+  const { workspaceRoot, log } = options;
+  if (!options.dryRun) await requireDockerEngine();
+  const nodeVersion = readPinnedNodeVersion(workspaceRoot);
+  const { images: bases, source } = resolveBaseImages(nodeVersion, options.env);
+  log(
+    source.kind === 'mirror'
+      ? `base images from SHIPYARD_BASE_REGISTRY=${source.registry}: ${bases.build}, ${bases.runtime}`
+      : `base images: public defaults ${bases.build}, ${bases.runtime} (set SHIPYARD_BASE_REGISTRY to use a mirror)`,
+  );
+  if (source.kind === 'mirror' && !options.dryRun) await checkMirroredBases(bases, source.registry);
+  const revision = await readGitRevision(workspaceRoot);
+  if (revision.dirty) log(`the working tree has uncommitted changes: tagging ${revision.sha}-dirty`);
+  const sourceUrl = await readSourceUrl(workspaceRoot, options.env);
+  const created = new Date().toISOString();
+
+  const built: BuiltImage[] = [];
+  for (const app of apps) {
+    const started = Date.now();
+    const name = imageName(options.registry, app, revision, options.movingTag);
+    const context = await prepareBuildContext({
+      app,
+      graph,
+      workspaceRoot,
+      contextDir: contextDirFor(workspaceRoot, app),
+      dependencies: options.dependencies,
+      log,
+    });
+    if (options.dryRun) {
+      log(`${app}: would build ${name.reference}${name.movingReference ? ` and ${name.movingReference}` : ''} from ${context.contextDir}`);
+      built.push({ app, reference: name.reference, movingReference: name.movingReference, imageId: null, sizeBytes: null, bases, contextDir: context.contextDir, contextDigest: context.digest, seconds: 0 });
+      continue;
+    }
+    const buildArgs: Record<string, string> = {
+      BUILD_BASE: bases.build,
+      RUNTIME_BASE: bases.runtime,
+      OCI_SOURCE: sourceUrl,
+      OCI_REVISION: revision.sha,
+      OCI_CREATED: created,
+      OCI_VERSION: context.manifest.version,
+      OCI_TITLE: app,
+    };
+    if (options.dependencies.kind === 'registry') {
+      for (const variable of proxyArgs) if (options.env[variable]) buildArgs[variable] = options.env[variable] as string;
+    }
+    log(`${app}: building ${name.reference}…`);
+    const imageId = await dockerBuild({
+      dockerfile: serviceDockerfile(workspaceRoot),
+      context: context.contextDir,
+      tags: [name.reference, ...(name.movingReference ? [name.movingReference] : [])],
+      buildArgs,
+      // Offline installs need no network at all; prove it by giving the build none.
+      network: options.dependencies.kind === 'offline' ? 'none' : 'host',
+      pull: true,
+      noCache: options.noCache,
+      prefix: `[${app}] `,
+    });
+    const details = await inspectImage(imageId);
+    const seconds = (Date.now() - started) / 1000;
+    log(`${app}: built ${name.reference} (${imageId.slice(7, 19)}, ${((details?.size ?? 0) / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s)`);
+    built.push({
+      app,
+      reference: name.reference,
+      movingReference: name.movingReference,
+      imageId,
+      sizeBytes: details?.size ?? null,
+      bases,
+      contextDir: context.contextDir,
+      contextDigest: context.digest,
+      seconds,
+    });
+  }
+  return built;
+}
+
+export interface PushOptions {
+  workspaceRoot: string;
+  registry: string;
+  movingTag?: string;
+  digestFile: string;
+  /** With --all: apps without a local image for this commit are skipped instead of failing. */
+  skipMissing: boolean;
+  dryRun: boolean;
+  log: Log;
+}
+
+/** Pushes each app's image for the current commit and records repository@digest in the digest file. */
+export async function pushServiceImages(apps: string[], options: PushOptions): Promise<Record<string, ImageRecord>> {
+  const { log } = options;
+  if (!options.dryRun) await requireDockerEngine();
+  const revision = await readGitRevision(options.workspaceRoot);
+  const records: Record<string, ImageRecord> = {};
+  for (const app of apps) {
+    const name = imageName(options.registry, app, revision, options.movingTag);
+    const local = options.dryRun ? null : await inspectImage(name.reference);
+    if (!options.dryRun && !local) {
+      if (options.skipMissing) {
+        log(`${app}: no local image ${name.reference}, skipped (not built for this commit)`);
+        continue;
+      }
+      throw new CliError(`${app}: no local image ${name.reference}: run \`npx shipyard images build ${app}\` first`, ExitCode.usage);
+    }
+    if (options.dryRun) {
+      log(`${app}: would push ${name.reference}${name.movingReference ? ` and ${name.movingReference}` : ''}, then record its digest in ${options.digestFile}`);
+      continue;
+    }
+    log(`${app}: pushing ${name.reference}…`);
+    const digest = await dockerPush(name.reference, `[${app}] `);
+    if (name.movingReference) {
+      await runCommand('docker', ['tag', name.reference, name.movingReference]);
+      await dockerPush(name.movingReference, `[${app}] `);
+    }
+    records[app] = imageRecord(name.repository, name.tag, digest);
+    log(`${app}: ${records[app].reference}`);
+  }
+  if (!options.dryRun && Object.keys(records).length > 0) {
+    await updateDigestFile(options.digestFile, records);
+    log(`recorded ${Object.keys(records).length} digest(s) in ${path.relative(options.workspaceRoot, options.digestFile)}`);
+  }
+  return records;
+}
