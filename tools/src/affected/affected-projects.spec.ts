@@ -38,7 +38,11 @@ function model(): WorkspaceModel {
   };
 }
 
-/** Stands in for Nx: owners of the files, every project for tsconfig.base.json, then all dependents. */
+/**
+ * Stands in for Nx: owners of the files, every project for tsconfig.base.json, the chart projects
+ * for files their lint/test targets name (chart tooling, shared environment values), then all dependents.
+ */
+const chartInputs = ['tools/src/charts/', 'charts/environments/'];
 function fakeNx(m: WorkspaceModel) {
   const calls: string[][] = [];
   const nxAffected = async (files: string[]) => {
@@ -46,6 +50,7 @@ function fakeNx(m: WorkspaceModel) {
     const touched = new Set<string>();
     for (const file of files) {
       if (file === 'tsconfig.base.json') for (const name of m.projects.keys()) touched.add(name);
+      if (chartInputs.some((prefix) => file.startsWith(prefix))) for (const chart of m.charts) touched.add(chart.name);
       const owner = ownerOf(m, file);
       if (owner) touched.add(owner.name);
     }
@@ -103,7 +108,7 @@ describe('decideAffected', () => {
   it('a workspace file that Nx ties to every build affects every app', async () => {
     const result = await decide(['tsconfig.base.json']);
     expect(result.appNames).toEqual(['catalog-api', 'checkout-api', 'storefront']);
-    expect(result.apps[0]?.reasons).toEqual(['workspace file tsconfig.base.json is an input of its build']);
+    expect(result.apps[0]?.reasons).toEqual(['workspace file tsconfig.base.json is one of its inputs']);
   });
 
   it('a change to charts/common affects every service chart and no app', async () => {
@@ -114,6 +119,18 @@ describe('decideAffected', () => {
       app: 'catalog-api',
       reasons: ['uses the chart in charts/common (file://), changed: charts/common/templates/_labels.tpl'],
     });
+    expect(result.apps).toEqual([]);
+  });
+
+  it('shared environment values (not in any project) affect every service chart that names them', async () => {
+    const result = await decide(['charts/environments/prod.yaml']);
+    expect(result.chartNames).toEqual(['chart-catalog-api', 'chart-checkout-api', 'chart-storefront']);
+    expect(result.charts[0]?.reasons).toEqual(['workspace file charts/environments/prod.yaml is one of its inputs']);
+  });
+
+  it('chart tooling in another project changes how charts are checked, not what is deployed', async () => {
+    const result = await decide(['tools/src/charts/policy.ts']);
+    expect(result.charts).toEqual([]);
     expect(result.apps).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describeChange, type RuntimeDependencyChange } from './lockfile-changes';
-import { dependencyPath, ownerOf, type ProjectInfo, type WorkspaceModel } from './workspace-model';
+import { CHART_TAG, dependencyPath, ownerOf, type ProjectInfo, type WorkspaceModel } from './workspace-model';
 
 export const LOCKFILE = 'package-lock.json';
 
@@ -74,15 +74,19 @@ export async function decideAffected(inputs: AffectedInputs): Promise<AffectedRe
     else unowned.push(verdict.file);
   }
 
-  const credit = (affected: Set<string>, reasonFor: (project: string) => string) => {
+  const isChartProject = (name: string | undefined) => name !== undefined && (model.projects.get(name)?.tags ?? []).includes(CHART_TAG);
+  // A chart's content is its own folder, the charts it includes and shared files such as
+  // charts/environments; code of other projects that chart targets name (lint/verify tooling)
+  // changes how charts are checked, not what is deployed.
+  const credit = (affected: Set<string>, owner: string | undefined, reasonFor: (project: string) => string) => {
     for (const project of affected) {
       if (appNames.has(project)) apps.add(project, reasonFor(project));
-      if (chartByName.has(project)) charts.add(project, reasonFor(project));
+      if (chartByName.has(project) && (owner === undefined || isChartProject(owner))) charts.add(project, reasonFor(project));
     }
   };
   for (const [owner, ownedFiles] of owned) {
     const affected = await inputs.nxAffected(ownedFiles);
-    credit(affected, (project) => {
+    credit(affected, owner, (project) => {
       if (project === owner) return `changed: ${listFiles(ownedFiles)}`;
       const chain = dependencyPath(model, project, owner);
       return chain ? `depends on ${owner} (${chain.join(' → ')}), changed: ${listFiles(ownedFiles)}` : `affected by ${owner}: ${listFiles(ownedFiles)}`;
@@ -90,13 +94,13 @@ export async function decideAffected(inputs: AffectedInputs): Promise<AffectedRe
   }
   for (const file of unowned) {
     const affected = await inputs.nxAffected([file]);
-    credit(affected, () => `workspace file ${file} is an input of its build`);
+    credit(affected, undefined, () => `workspace file ${file} is one of its inputs`);
   }
 
   for (const chart of model.charts) {
     for (const root of chart.chartDependencyRoots) {
       const inside = files.filter((v) => v.counts && v.file.startsWith(`${root}/`)).map((v) => v.file);
-      if (inside.length > 0) charts.add(chart.name, `uses the chart in ${root} (file://), changed: ${listFiles(inside)}`);
+      if (inside.length > 0 && !charts.mentions(chart.name, `${root}/`)) charts.add(chart.name, `uses the chart in ${root} (file://), changed: ${listFiles(inside)}`);
     }
   }
 
@@ -117,7 +121,7 @@ export async function decideAffected(inputs: AffectedInputs): Promise<AffectedRe
 function judgeFile(model: WorkspaceModel, file: string): FileVerdict {
   if (file === LOCKFILE) return { file, owner: undefined, counts: true, note: 'compared per app: pruned runtime dependencies' };
   const owner = ownerOf(model, file);
-  if (!owner) return { file, owner: undefined, counts: true, note: 'no project: counts only where a build names it as an input' };
+  if (!owner) return { file, owner: undefined, counts: true, note: 'no project: counts only where a build or chart names it as an input' };
   if (!isProductionFile(owner, file)) {
     return { file, owner: owner.name, counts: false, note: `not in ${owner.name}'s production input (tests, lint, docs): nothing to deploy` };
   }
@@ -146,6 +150,10 @@ class Reasons {
     const reasons = this.byName.get(name) ?? [];
     if (!reasons.includes(reason)) reasons.push(reason);
     this.byName.set(name, reasons);
+  }
+  /** Whether a reason already given for `name` names a path with this prefix (Nx saw the same change). */
+  mentions(name: string, prefix: string): boolean {
+    return (this.byName.get(name) ?? []).some((reason) => reason.includes(prefix));
   }
   list(): AffectedItem[] {
     return [...this.byName.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, reasons]) => ({ name, reasons }));

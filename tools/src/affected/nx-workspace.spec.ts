@@ -75,6 +75,18 @@ describe('the real workspace graph', () => {
     expect(buildWorkspaceModel(graph, workspaceRoot).apps).toEqual(['catalog-api', 'checkout-api', 'storefront']);
   });
 
+  it('lists the service charts (chart-<app>, over charts/common), leaving the library chart out', () => {
+    expect(buildWorkspaceModel(graph, workspaceRoot).charts).toEqual(
+      ['catalog-api', 'checkout-api', 'storefront'].map((app) => ({
+        name: `chart-${app}`,
+        root: `charts/${app}`,
+        library: false,
+        chartDependencyRoots: ['charts/common'],
+        app,
+      })),
+    );
+  });
+
   const nxShowAffected = (files: string[]) =>
     (
       JSON.parse(
