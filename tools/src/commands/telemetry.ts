@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
+import { runTelemetryBenchmark } from '../telemetry-endpoint/benchmark';
 import { loadOrCreateCertificate } from '../telemetry-endpoint/certificate';
 import { startTelemetryEndpoint, type IngestionFault } from '../telemetry-endpoint/server';
 import { workspaceRoot } from '../workspace/root';
@@ -81,5 +82,42 @@ export function telemetryCommand(): Command {
         process.once('SIGTERM', stop);
       });
     });
+  telemetry
+    .command('benchmark')
+    .description(
+      'Load catalog-api on loopback (autocannon) with telemetry off and on (exporting to a local endpoint), in one run, ' +
+        'and print throughput, p50/p99 and the on/off ratio. Target: ≥ 0.85× throughput, p99 ≤ +2 ms. Needs a built catalog-api and telemetry (nx build).',
+    )
+    .option('--duration <seconds>', 'seconds of load per round and mode', '8')
+    .option('--connections <n>', 'concurrent connections', '10')
+    .option('--rounds <n>', 'rounds per mode, interleaved off/on', '2')
+    .addOption(new Option('--sampling <mode>', 'full: every request recorded (worst case); default: the SDK rate limit of 5 traces/s').choices(['full', 'default']).default('full'))
+    .option('--cert-dir <dir>', 'where the endpoint certificate is cached', path.join(workspaceRoot, '.cache', 'telemetry-endpoint'))
+    .option('--json', 'print the figures as JSON')
+    .action(async (raw: Record<string, unknown>) => {
+      const options = benchmarkOptions.parse(raw);
+      const result = await runTelemetryBenchmark({ ...options, durationSeconds: options.duration, progress: (line) => process.stderr.write(`[benchmark] ${line}\n`) });
+      if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else
+        process.stdout.write(
+          [
+            `catalog-api GET /products/:id, ${options.connections} connections, ${options.rounds}×${options.duration}s per mode, sampling ${options.sampling} (medians)`,
+            `telemetry off: ${result.off.requestsPerSecond.toFixed(0)} req/s, p50 ${result.off.p50Ms} ms, p99 ${result.off.p99Ms} ms`,
+            `telemetry on:  ${result.on.requestsPerSecond.toFixed(0)} req/s, p50 ${result.on.p50Ms} ms, p99 ${result.on.p99Ms} ms (${result.envelopesReceived} envelopes received)`,
+            `throughput ratio on/off: ${result.throughputRatio.toFixed(3)} (target ≥ 0.85) · p99 delta: ${result.p99DeltaMs >= 0 ? '+' : ''}${result.p99DeltaMs} ms (target ≤ +2 ms) · ${result.meetsTarget ? 'meets target' : 'MISSES target'}`,
+            '',
+          ].join('\n'),
+        );
+      if (!result.meetsTarget) process.exitCode = ExitCode.failed;
+    });
   return telemetry;
 }
+
+const benchmarkOptions = z.object({
+  duration: z.coerce.number().int().min(1).max(600),
+  connections: z.coerce.number().int().min(1).max(1000),
+  rounds: z.coerce.number().int().min(1).max(20),
+  sampling: z.enum(['full', 'default']),
+  certDir: z.string().min(1),
+  json: z.boolean().default(false),
+});
