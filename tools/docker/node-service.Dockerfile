@@ -43,9 +43,10 @@ USER 10001:10001
 EXPOSE 8080
 # Node is PID 1 and handles SIGTERM itself (service-kit drains, then exits 0).
 ENTRYPOINT ["/nodejs/bin/node"]
-# The one place Node's arguments are defined: a preload goes here, before the script,
-# e.g. ["--require", "@shipyard/telemetry/register", "dist/main.js"].
-CMD ["dist/main.js"]
+# The one place Node's arguments are defined. Telemetry is preloaded before the script so
+# its instrumentation sees http/express/undici load (libs/telemetry/README.md); it stays off
+# (SDK not even loaded) until APPLICATIONINSIGHTS_CONNECTION_STRING is set.
+CMD ["--require", "@shipyard/telemetry/preload", "dist/main.js"]
 
 # Last, so that a new revision or date only changes image metadata, never a cached layer.
 ARG OCI_SOURCE
@@ -58,3 +59,5 @@ LABEL org.opencontainers.image.source="${OCI_SOURCE}" \
       org.opencontainers.image.created="${OCI_CREATED}" \
       org.opencontainers.image.version="${OCI_VERSION}" \
       org.opencontainers.image.title="${OCI_TITLE}"
+# Application Insights reports this as the application version (ai.application.ver).
+ENV SERVICE_VERSION="${OCI_REVISION}"
