@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { chartsCommand } from './commands/charts';
 import { affectedCommand } from './commands/affected';
+import { pipelinesCommand } from './commands/pipelines';
 import { helmCommand } from './commands/helm';
 import { imagesCommand } from './commands/images';
 import { registryCommand } from './commands/registry';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   program.addCommand(affectedCommand());
+  program.addCommand(pipelinesCommand());
   program.addCommand(imagesCommand());
   program.addCommand(registryCommand());
   program.addCommand(secretsCommand());

@@ -1,4 +1,4 @@
-import { appsMatrix, azureOutputLines, chartsMatrix, escapeVsoData, legName, warningIssue } from './azure-output';
+import { appsMatrix, EMPTY_TREE, azureOutputLines, chartsMatrix, escapeVsoData, legName, warningIssue } from './azure-output';
 
 describe('Azure Pipelines output', () => {
   it('turns affected apps into a matrix whose leg names Azure Pipelines accepts', () => {
@@ -32,11 +32,14 @@ describe('Azure Pipelines output', () => {
       '##vso[task.setvariable variable=charts;isOutput=true]',
       '##vso[task.setvariable variable=base;isOutput=true]abc',
       '##vso[task.setvariable variable=head;isOutput=true]def',
+      '##vso[task.setvariable variable=nxBase;isOutput=true]abc',
+      '##vso[task.setvariable variable=nxHead;isOutput=true]def',
     ]);
     const lines = azureOutputLines({ apps: [{ name: 'checkout-api', reasons: ['x'] }], charts: [], base: null, head: 'def' });
     expect(lines[0]).toBe('##vso[task.setvariable variable=appsMatrix;isOutput=true]{"checkout_api":{"app":"checkout-api"}}');
     expect(lines[1]).toBe('##vso[task.setvariable variable=hasApps;isOutput=true]true');
     expect(lines[2]).toBe('##vso[task.setvariable variable=apps;isOutput=true]checkout-api');
+    expect(lines).toContain(`##vso[task.setvariable variable=nxBase;isOutput=true]${EMPTY_TREE}`);
   });
 
   it('escapes what would end or corrupt a logging command', () => {

@@ -45,6 +45,9 @@ export function warningIssue(message: string): string {
   return `##vso[task.logissue type=warning]${escapeVsoData(message)}`;
 }
 
+/** Git's empty tree: diffing from it lists every file, so `nx affected --base=<it>` means "everything". */
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
 /**
  * The output variables later jobs read as dependencies.<job>.outputs['<step>.<name>'].
  * An empty matrix is `{}`; jobs must also test hasApps/hasCharts in their condition, because
@@ -61,5 +64,8 @@ export function azureOutputLines(result: { apps: AffectedItem[]; charts: Affecte
     setOutputVariable('charts', result.charts.map((c) => c.name).join(' ')),
     setOutputVariable('base', result.base ?? ''),
     setOutputVariable('head', result.head ?? ''),
+    // For `nx affected -t … --base=$(nxBase) --head=$(nxHead)`: the same range, "everything" included.
+    setOutputVariable('nxBase', result.base ?? EMPTY_TREE),
+    setOutputVariable('nxHead', result.head ?? 'HEAD'),
   ];
 }

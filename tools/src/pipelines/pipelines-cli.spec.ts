@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { workspaceRoot } from '../workspace/root';
+
+function shipyard(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bin = path.join(workspaceRoot, 'tools', 'bin', 'shipyard.cjs');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=@shipyard/source', bin, ...args], { cwd: workspaceRoot, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const fixture = (name: string) => path.join('tools', 'src', 'pipelines', 'fixtures', name);
+
+describe('shipyard pipelines validate (the command)', () => {
+  it('exits 1 and prints file:line:col for each problem', async () => {
+    const result = await shipyard(['pipelines', 'validate', '--root', fixture('dangling-depends-on'), '--schema', 'none']);
+    expect(result.code).toBe(1);
+    expect(result.stdout.split('\n').filter(Boolean)).toEqual([
+      'azure-pipelines.yml:13:14 error [depends-on] stage "deploy" depends on "biuld", which is not a stage of this pipeline (stages: build, deploy)',
+      'pipelines/stages/deploy.yml:9:20 error [output-reference] job "smoke" in stage "deploy" reads dependencies.deploy.result, but does not list "deploy" in dependsOn',
+    ]);
+    expect(result.stderr).toContain('warning: schema check skipped (--schema=none)');
+    expect(result.stderr).toContain('2 error(s)');
+  }, 60_000);
+
+  it('exits 0 with --json on a valid pipeline, checked against the schema named by SHIPYARD_PIPELINE_SCHEMA', async () => {
+    const result = await shipyard(['pipelines', 'validate', '--root', fixture('valid'), '--json'], {
+      SHIPYARD_PIPELINE_SCHEMA: path.resolve(workspaceRoot, '..', 'shared', 'azure-pipelines', 'service-schema.json'),
+    });
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; schema: string };
+    expect(report.diagnostics).toEqual([]);
+    expect(report.schema).toMatch(/service-schema\.json$/);
+  }, 60_000);
+
+  it('exits 3 when the schema asked for cannot be loaded', async () => {
+    const server: Server = createServer((_req, res) => res.writeHead(401).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/contoso/_apis/distributedtask/yamlschema`;
+      const result = await shipyard(['pipelines', 'validate', '--root', fixture('valid'), '--schema', url], { AZURE_DEVOPS_EXT_PAT: '', SYSTEM_ACCESSTOKEN: '' });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`GET ${url} answered 401 (set AZURE_DEVOPS_EXT_PAT or SYSTEM_ACCESSTOKEN)`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 60_000);
+});
