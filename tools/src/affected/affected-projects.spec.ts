@@ -43,6 +43,7 @@ function model(): WorkspaceModel {
  * for files their lint/test targets name (chart tooling, shared environment values), then all dependents.
  */
 const chartInputs = ['tools/src/charts/', 'charts/environments/'];
+const imageInputs = ['tools/docker/node-service.Dockerfile'];
 function fakeNx(m: WorkspaceModel) {
   const calls: string[][] = [];
   const nxAffected = async (files: string[]) => {
@@ -51,6 +52,7 @@ function fakeNx(m: WorkspaceModel) {
     for (const file of files) {
       if (file === 'tsconfig.base.json') for (const name of m.projects.keys()) touched.add(name);
       if (chartInputs.some((prefix) => file.startsWith(prefix))) for (const chart of m.charts) touched.add(chart.name);
+      if (imageInputs.includes(file)) for (const app of m.apps) touched.add(app);
       const owner = ownerOf(m, file);
       if (owner) touched.add(owner.name);
     }
@@ -126,6 +128,12 @@ describe('decideAffected', () => {
     const result = await decide(['charts/environments/prod.yaml']);
     expect(result.chartNames).toEqual(['chart-catalog-api', 'chart-checkout-api', 'chart-storefront']);
     expect(result.charts[0]?.reasons).toEqual(['workspace file charts/environments/prod.yaml is one of its inputs']);
+  });
+
+  it("a file of another project that every image build names (the shared Dockerfile) affects every app, naming only that file", async () => {
+    const result = await decide(['tools/docker/node-service.Dockerfile', 'tools/src/images/prune.ts']);
+    expect(result.appNames).toEqual(['catalog-api', 'checkout-api', 'storefront']);
+    expect(result.apps[0]?.reasons).toEqual(['its build names tools/docker/node-service.Dockerfile (in tools) as an input']);
   });
 
   it('chart tooling in another project changes how charts are checked, not what is deployed', async () => {

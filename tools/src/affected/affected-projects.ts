@@ -86,10 +86,19 @@ export async function decideAffected(inputs: AffectedInputs): Promise<AffectedRe
   };
   for (const [owner, ownedFiles] of owned) {
     const affected = await inputs.nxAffected(ownedFiles);
+    // Projects reached without a dependency on the owner were reached through a target input
+    // naming some of these files: ask per file which ones, so the reason names only those.
+    const perFile = new Map<string, Set<string>>();
+    for (const project of affected) {
+      if (project === owner || dependencyPath(model, project, owner) || !(appNames.has(project) || chartByName.has(project))) continue;
+      for (const file of ownedFiles) if (!perFile.has(file)) perFile.set(file, await inputs.nxAffected([file]));
+    }
     credit(affected, owner, (project) => {
       if (project === owner) return `changed: ${listFiles(ownedFiles)}`;
       const chain = dependencyPath(model, project, owner);
-      return chain ? `depends on ${owner} (${chain.join(' → ')}), changed: ${listFiles(ownedFiles)}` : `affected by ${owner}: ${listFiles(ownedFiles)}`;
+      if (chain) return `depends on ${owner} (${chain.join(' → ')}), changed: ${listFiles(ownedFiles)}`;
+      const named = ownedFiles.filter((file) => perFile.get(file)?.has(project));
+      return `its build names ${listFiles(named.length > 0 ? named : ownedFiles)} (in ${owner}) as an input`;
     });
   }
   for (const file of unowned) {

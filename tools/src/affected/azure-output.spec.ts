@@ -23,7 +23,7 @@ describe('Azure Pipelines output', () => {
   });
 
   it('prints one setvariable line per output, with an empty matrix and hasApps false when nothing is affected', () => {
-    expect(azureOutputLines({ apps: [], charts: [], base: 'abc', head: 'def' })).toEqual([
+    expect(azureOutputLines({ apps: [], charts: [], base: 'abc', head: 'def', everything: false })).toEqual([
       '##vso[task.setvariable variable=appsMatrix;isOutput=true]{}',
       '##vso[task.setvariable variable=hasApps;isOutput=true]false',
       '##vso[task.setvariable variable=apps;isOutput=true]',
@@ -35,11 +35,13 @@ describe('Azure Pipelines output', () => {
       '##vso[task.setvariable variable=nxBase;isOutput=true]abc',
       '##vso[task.setvariable variable=nxHead;isOutput=true]def',
     ]);
-    const lines = azureOutputLines({ apps: [{ name: 'checkout-api', reasons: ['x'] }], charts: [], base: null, head: 'def' });
+    const lines = azureOutputLines({ apps: [{ name: 'checkout-api', reasons: ['x'] }], charts: [], base: null, head: 'def', everything: true });
     expect(lines[0]).toBe('##vso[task.setvariable variable=appsMatrix;isOutput=true]{"checkout_api":{"app":"checkout-api"}}');
     expect(lines[1]).toBe('##vso[task.setvariable variable=hasApps;isOutput=true]true');
     expect(lines[2]).toBe('##vso[task.setvariable variable=apps;isOutput=true]checkout-api');
     expect(lines).toContain(`##vso[task.setvariable variable=nxBase;isOutput=true]${EMPTY_TREE}`);
+    // Changed files given by hand have no range for nx affected.
+    expect(azureOutputLines({ apps: [], charts: [], base: null, head: null, everything: false })).toContain('##vso[task.setvariable variable=nxBase;isOutput=true]');
   });
 
   it('escapes what would end or corrupt a logging command', () => {

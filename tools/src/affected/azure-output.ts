@@ -54,7 +54,14 @@ export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
  * Azure Pipelines runs a job whose matrix is `{}` once with empty variables instead of skipping
  * it (MicrosoftDocs/azure-devops-docs#5259).
  */
-export function azureOutputLines(result: { apps: AffectedItem[]; charts: AffectedChart[]; base: string | null; head: string | null }): string[] {
+export function azureOutputLines(result: {
+  apps: AffectedItem[];
+  charts: AffectedChart[];
+  base: string | null;
+  head: string | null;
+  /** No base commit to compare with: every project counts (nxBase becomes the empty tree). */
+  everything: boolean;
+}): string[] {
   return [
     setOutputVariable('appsMatrix', JSON.stringify(appsMatrix(result.apps))),
     setOutputVariable('hasApps', String(result.apps.length > 0)),
@@ -65,7 +72,7 @@ export function azureOutputLines(result: { apps: AffectedItem[]; charts: Affecte
     setOutputVariable('base', result.base ?? ''),
     setOutputVariable('head', result.head ?? ''),
     // For `nx affected -t … --base=$(nxBase) --head=$(nxHead)`: the same range, "everything" included.
-    setOutputVariable('nxBase', result.base ?? EMPTY_TREE),
-    setOutputVariable('nxHead', result.head ?? 'HEAD'),
+    setOutputVariable('nxBase', result.base ?? (result.everything ? EMPTY_TREE : '')),
+    setOutputVariable('nxHead', result.head ?? (result.base || result.everything ? 'HEAD' : '')),
   ];
 }

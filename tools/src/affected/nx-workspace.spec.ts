@@ -112,6 +112,11 @@ describe('the real workspace graph', () => {
     expect(nxShowAffected(['jest.preset.cjs']).length).toBeGreaterThan(0);
   }, 60_000);
 
+  it("follows files a docker-build target names: the shared Dockerfile reaches every app's image", async () => {
+    const affected = await nxAffectedProjects(graph, ['tools/docker/node-service.Dockerfile'], undefined);
+    expect(['catalog-api', 'checkout-api', 'storefront'].filter((app) => affected.has(app))).toEqual(['catalog-api', 'checkout-api', 'storefront']);
+  });
+
   it('still follows workspace files that builds name (tsconfig.base.json reaches every app)', async () => {
     const affected = await nxAffectedProjects(graph, ['tsconfig.base.json'], undefined);
     expect(['catalog-api', 'checkout-api', 'storefront'].every((app) => affected.has(app))).toBe(true);

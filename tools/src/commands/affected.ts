@@ -93,7 +93,12 @@ export function affectedCommand(): Command {
       }
       if (options.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
       if (options.azure) {
-        const lines = azureOutputLines({ ...outcome.result, base: outcome.decision.base, head: outcome.decision.head });
+        const lines = azureOutputLines({
+          ...outcome.result,
+          base: outcome.decision.base,
+          head: outcome.decision.head,
+          everything: outcome.changedFiles === null,
+        });
         process.stdout.write(`${lines.join('\n')}\n`);
       }
     });
