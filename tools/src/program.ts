@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { chartsCommand } from './commands/charts';
+import { deployCommand } from './commands/deploy';
+import { releaseCommand } from './commands/release';
 import { affectedCommand } from './commands/affected';
 import { pipelinesCommand } from './commands/pipelines';
 import { helmCommand } from './commands/helm';
@@ -25,5 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(helmCommand());
   program.addCommand(telemetryCommand());
   program.addCommand(chartsCommand());
+  program.addCommand(releaseCommand());
+  program.addCommand(deployCommand());
   return program;
 }

@@ -17,9 +17,17 @@ export interface RenderOptions {
 }
 
 /**
+ * The values of a chart in an environment, in the order helm applies them: the environment's
+ * shared file, then the chart's overlay, then the image by digest. The one place these are
+ * built: `charts render|verify` and `shipyard deploy` (helm upgrade) both call it.
+ */
+export function environmentValueArgs(chart: ChartInfo, environment: Environment, image?: ImageRecord): string[] {
+  return [...environmentValueFiles(chart, environment).flatMap((file) => ['-f', file]), ...(image ? imageSetArgs(image) : [])];
+}
+
+/**
  * `helm template` arguments for a chart in an environment: the release is named like the chart
- * (so object names equal the service name), values are the environment's shared file, then
- * the chart's overlay, then the image digest.
+ * (so object names equal the service name), then the environment's values.
  */
 export function templateArgs(chart: ChartInfo, chartDir: string, options: RenderOptions): string[] {
   return [
@@ -28,8 +36,7 @@ export function templateArgs(chart: ChartInfo, chartDir: string, options: Render
     chartDir,
     '--namespace',
     options.namespace ?? defaultNamespace,
-    ...environmentValueFiles(chart, options.environment).flatMap((file) => ['-f', file]),
-    ...(options.image ? imageSetArgs(options.image) : []),
+    ...environmentValueArgs(chart, options.environment, options.image),
     ...(options.extraArgs ?? []),
   ];
 }

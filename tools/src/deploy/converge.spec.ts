@@ -1,0 +1,280 @@
+import { imageRecord } from '../images/digest-file';
+import { createRelease } from '../release/create-release';
+import { deployableApps } from '../release/deployable-apps';
+import { releaseRepository } from '../release/release-manifest';
+import { ReleaseStore } from '../release/release-store';
+import { MemoryRegistry, pushTestImage } from '../release/testing/memory-registry';
+import { workspaceRoot } from '../workspace/root';
+import { type ConvergeOptions, deployRelease, rollbackEnvironment } from './converge';
+import { deployDescription } from './deployed-state';
+import { desiredApps } from './desired';
+import type { DesiredApp } from './plan';
+import { FakeHelm } from './testing/fake-helm';
+
+const apps = deployableApps(['catalog-api', 'checkout-api', 'storefront']);
+const names = apps.map((app) => app.name);
+const shaA = 'a'.repeat(40);
+const shaB = 'b'.repeat(40);
+const shaC = 'c'.repeat(40);
+
+/** Pushes images for `built` and the release of `sha` (carrying the others over from `previous`). */
+async function publish(registry: MemoryRegistry, sha: string, built: string[], previous?: string) {
+  const store = new ReleaseStore(registry);
+  const images: Record<string, ReturnType<typeof imageRecord>> = {};
+  for (const app of built) images[app] = imageRecord(`${registry.registry}/${app}`, sha, await pushTestImage(registry, app, sha, `${app}@${sha}`));
+  const earlier = previous ? await store.pull({ kind: 'sha', tag: previous }) : null;
+  const { manifest } = createRelease({ sha, registry: registry.registry, apps, images, previous: earlier ? { ...earlier, how: 'test' } : null });
+  await store.push(manifest);
+  return manifest;
+}
+
+function setup() {
+  const registry = new MemoryRegistry();
+  const helm = new FakeHelm(workspaceRoot);
+  const lines: string[] = [];
+  const rendered: string[][] = [];
+  const options: ConvergeOptions = {
+    environment: 'dev',
+    namespace: 'shipyard',
+    timeout: '10m',
+    store: new ReleaseStore(registry),
+    helm,
+    dryRun: false,
+    log: (line) => lines.push(line),
+    renderCheck: async (changing: DesiredApp[]) => {
+      rendered.push(changing.map((app) => app.app));
+    },
+  };
+  return { registry, helm, lines, rendered, options };
+}
+
+const sha = { kind: 'sha' as const };
+
+function must<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('expected a value');
+  return value;
+}
+
+describe('deploy: converging an environment to a release', () => {
+  it('installs every app of a first release with the exact helm commands and points env-dev at it', async () => {
+    const { registry, helm, options } = setup();
+    const manifest = await publish(registry, shaA, names);
+    const report = await deployRelease({ ...sha, tag: shaA }, options);
+    expect(report.apps.map((app) => [app.app, app.action])).toEqual(names.map((name) => [name, 'upgrade']));
+    expect(report.before).toBeNull();
+    const [catalog] = desiredApps({ manifest, registry: registry.registry, environment: 'dev' });
+    const entry = manifest.apps['catalog-api'];
+    expect(helm.calls.filter((args) => args[0] !== 'history' && args[0] !== 'get').slice(0, 2)).toEqual([
+      ['dependency', 'update', 'charts/catalog-api', '--skip-refresh'],
+      [
+        'upgrade', '--install', 'catalog-api', 'charts/catalog-api',
+        '--namespace', 'shipyard', '--create-namespace', '--rollback-on-failure', '--wait=watcher', '--timeout', '10m',
+        '--description', deployDescription(shaA, catalog.fingerprint),
+        '-f', 'charts/environments/dev.yaml', '-f', 'charts/catalog-api/values-dev.yaml',
+        '--set-string', 'image.repository=127.0.0.1:5000/catalog-api',
+        '--set-string', `image.tag=${shaA}`,
+        '--set-string', `image.digest=${entry.image.digest}`,
+      ],
+    ]);
+    expect(report.apps[0].commands[1]).toMatch(/^helm upgrade --install catalog-api charts\/catalog-api .* --description 'shipyard release=a{40} fingerprint=sha256:[0-9a-f]{64}' -f charts\/environments\/dev\.yaml/);
+    expect(registry.tagsOf(releaseRepository)['env-dev']).toBe(report.release.digest);
+    expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBeUndefined();
+  });
+
+  it('skips every app when the environment already runs the release, and leaves the pointers alone', async () => {
+    const { registry, helm, options, lines } = setup();
+    await publish(registry, shaA, names);
+    await deployRelease({ ...sha, tag: shaA }, options);
+    const changesBefore = helm.changes().length;
+    const report = await deployRelease({ ...sha, tag: shaA }, options);
+    expect(report.apps.map((app) => app.action)).toEqual(['skip', 'skip', 'skip']);
+    expect(report.apps[0].reasons[0]).toMatch(/runs release aaaaaaaaaaaa with the same image, chart and values/);
+    expect(helm.changes().length).toBe(changesBefore);
+    expect(lines).toContain('env-dev already names this release');
+  });
+
+  it('upgrades only the app whose digest changed and records the release it replaced', async () => {
+    const { registry, helm, options } = setup();
+    await publish(registry, shaA, names);
+    await deployRelease({ ...sha, tag: shaA }, options);
+    const first = registry.tagsOf(releaseRepository)['env-dev'];
+    await publish(registry, shaB, ['checkout-api'], shaA);
+    helm.calls.length = 0;
+    const report = await deployRelease({ ...sha, tag: shaB }, options);
+    expect(report.apps.map((app) => [app.app, app.action])).toEqual([
+      ['catalog-api', 'skip'],
+      ['checkout-api', 'upgrade'],
+      ['storefront', 'skip'],
+    ]);
+    expect(report.apps[1].reasons[0]).toMatch(/^image [0-9a-f]{12} → [0-9a-f]{12}$/);
+    expect(helm.changes().map((args) => args.slice(0, 3))).toEqual([['upgrade', '--install', 'checkout-api']]);
+    expect(report.before?.gitSha).toBe(shaA);
+    expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBe(first);
+    expect(registry.tagsOf(releaseRepository)['env-dev']).toBe(report.release.digest);
+  });
+
+  it('recovers a release stuck in pending-upgrade by rolling back to the last good revision, then upgrades', async () => {
+    const { registry, helm, options } = setup();
+    await publish(registry, shaA, names);
+    await deployRelease({ ...sha, tag: shaA }, options);
+    await publish(registry, shaB, ['storefront'], shaA);
+    const good = must(helm.latest('storefront'));
+    must(helm.releases.get('storefront')).push({ ...good, revision: good.revision + 1, status: 'pending-upgrade', description: 'Preparing upgrade' });
+    helm.calls.length = 0;
+    const report = await deployRelease({ ...sha, tag: shaB }, options);
+    const storefront = must(report.apps.find((app) => app.app === 'storefront'));
+    expect(storefront.recover).toEqual({ kind: 'rollback', revision: good.revision, reason: `revision ${good.revision + 1} is pending-upgrade: roll back to revision ${good.revision}, the last that ran` });
+    expect(storefront.action).toBe('upgrade');
+    expect(helm.changes().map((args) => args.slice(0, 3))).toEqual([
+      ['rollback', 'storefront', String(good.revision)],
+      ['upgrade', '--install', 'storefront'],
+    ]);
+    expect(helm.latest('storefront')?.status).toBe('deployed');
+  });
+
+  it('recovers a first install stuck in pending-install (nothing ever ran) by uninstalling it', async () => {
+    const { registry, helm, options } = setup();
+    await publish(registry, shaA, names);
+    helm.seed('catalog-api', [{ status: 'pending-install', chart: 'catalog-api-0.1.0', description: 'Initial install underway', values: {} }]);
+    const report = await deployRelease({ ...sha, tag: shaA }, options);
+    expect(report.apps[0].recover).toEqual({ kind: 'uninstall', reason: 'revision 1 is pending-install and no revision ever ran: uninstall it' });
+    expect(helm.changes().slice(0, 2).map((args) => args.slice(0, 3))).toEqual([
+      ['uninstall', 'catalog-api', '--namespace'],
+      ['upgrade', '--install', 'catalog-api'],
+    ]);
+  });
+
+  it('redeploys an app that was changed by hand (no shipyard fingerprint)', async () => {
+    const { registry, helm, options } = setup();
+    const manifest = await publish(registry, shaA, names);
+    await deployRelease({ ...sha, tag: shaA }, options);
+    const latest = must(helm.latest('catalog-api'));
+    must(helm.releases.get('catalog-api')).push({ ...latest, revision: latest.revision + 1, description: 'Upgrade complete' });
+    latest.status = 'superseded';
+    expect(manifest.apps['catalog-api']).toBeDefined();
+    const report = await deployRelease({ ...sha, tag: shaA }, options);
+    expect(report.apps.map((app) => app.action)).toEqual(['upgrade', 'skip', 'skip']);
+    expect(report.apps[0].reasons).toEqual(['deployed without shipyard deploy (no fingerprint): converge']);
+  });
+
+  it('on a failed upgrade puts the apps already changed back, keeps the pointer and fails', async () => {
+    const { registry, helm, options } = setup();
+    await publish(registry, shaA, names);
+    await deployRelease({ ...sha, tag: shaA }, options);
+    await publish(registry, shaB, names);
+    const catalogBefore = must(helm.latest('catalog-api')).revision;
+    helm.failUpgrades.add('checkout-api');
+    helm.calls.length = 0;
+    const pointer = registry.tagsOf(releaseRepository)['env-dev'];
+    await expect(deployRelease({ ...sha, tag: shaB }, options)).rejects.toThrow(
+      /checkout-api: helm upgrade failed \(exit 1\); helm rolled this app back:\n {2}Error: UPGRADE FAILED.*\n {2}catalog-api: restored to revision 1\nthe dev pointer was not moved/s,
+    );
+    expect(helm.latest('catalog-api')?.description).toBe(`Rollback to ${catalogBefore}`);
+    expect(helm.changes().some((args) => args[2] === 'storefront')).toBe(false);
+    expect(registry.tagsOf(releaseRepository)['env-dev']).toBe(pointer);
+  });
+
+  it('checks the images before touching the cluster', async () => {
+    const { registry, helm, options } = setup();
+    const manifest = await publish(registry, shaA, names);
+    const empty = new MemoryRegistry();
+    await new ReleaseStore(empty).push(manifest);
+    await expect(deployRelease({ ...sha, tag: shaA }, { ...options, store: new ReleaseStore(empty) })).rejects.toThrow(/is not deployable from 127\.0\.0\.1:5000/);
+    expect(helm.calls).toEqual([]);
+    expect(registry.calls.length).toBeGreaterThan(0);
+  });
+
+  it('with --dry-run prints the plan, renders the changing apps and changes nothing', async () => {
+    const { registry, helm, options, rendered, lines } = setup();
+    await publish(registry, shaA, names);
+    await deployRelease({ ...sha, tag: shaA }, options);
+    await publish(registry, shaB, ['storefront'], shaA);
+    helm.calls.length = 0;
+    const report = await deployRelease({ ...sha, tag: shaB }, { ...options, dryRun: true });
+    expect(report.dryRun).toBe(true);
+    expect(report.apps.map((app) => app.action)).toEqual(['skip', 'skip', 'upgrade']);
+    expect(report.apps[2].commands.map((command) => command.split(' ').slice(0, 4).join(' '))).toEqual([
+      'helm dependency update charts/storefront',
+      'helm upgrade --install storefront',
+    ]);
+    expect(rendered).toEqual([['storefront']]);
+    expect(helm.calls.every((args) => args[0] === 'history' || args[0] === 'get')).toBe(true);
+    expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBeUndefined();
+    expect(lines).toContain('would tag env-dev → bbbbbbbbbbbb');
+  });
+
+  it('with --assume-not-installed plans an install of everything without asking helm', async () => {
+    const { registry, helm, options } = setup();
+    await publish(registry, shaA, names);
+    const report = await deployRelease({ ...sha, tag: shaA }, { ...options, dryRun: true, assumeNotInstalled: true });
+    expect(report.apps.map((app) => app.action)).toEqual(['upgrade', 'upgrade', 'upgrade']);
+    expect(helm.calls).toEqual([]);
+  });
+});
+
+describe('deploy --rollback: back to the previous release', () => {
+  it('converges to env-dev-previous, marks the rolled-back release env-dev-failed and moves env-dev back', async () => {
+    const { registry, helm, options } = setup();
+    await publish(registry, shaA, names);
+    await deployRelease({ ...sha, tag: shaA }, options);
+    await publish(registry, shaB, ['catalog-api', 'storefront'], shaA);
+    const second = await deployRelease({ ...sha, tag: shaB }, options);
+    helm.calls.length = 0;
+    const report = await rollbackEnvironment(options);
+    expect(report.release.gitSha).toBe(shaA);
+    expect(report.before?.gitSha).toBe(shaB);
+    expect(report.apps.map((app) => [app.app, app.action])).toEqual([
+      ['catalog-api', 'upgrade'],
+      ['checkout-api', 'skip'],
+      ['storefront', 'upgrade'],
+    ]);
+    const tags = registry.tagsOf(releaseRepository);
+    expect(tags['env-dev']).toBe(tags[shaA]);
+    expect(tags['env-dev-failed']).toBe(second.release.digest);
+    expect(tags['env-dev-previous']).toBe(tags[shaA]);
+  });
+
+  it('uses helm rollback when this checkout cannot render the previous release\'s chart', async () => {
+    const { registry, helm, options } = setup();
+    const first = await publish(registry, shaA, names);
+    // A release whose charts differ from this checkout, deployed at revision 1 of each app.
+    for (const app of names) {
+      helm.seed(app, [
+        {
+          status: 'deployed',
+          chart: `${app}-${first.apps[app].chart.version}`,
+          description: deployDescription(shaC, `sha256:${'0'.repeat(64)}`),
+          values: { image: { digest: first.apps[app].image.digest } },
+        },
+      ]);
+    }
+    const old = createRelease({
+      sha: shaC,
+      registry: registry.registry,
+      apps: apps.map((app) => ({ ...app, chartDigest: `sha256:${'9'.repeat(64)}` })),
+      images: {},
+      previous: { manifest: first, digest: 'sha256:' + '1'.repeat(64), how: 'test' },
+    }).manifest;
+    const store = new ReleaseStore(registry);
+    await store.push(old);
+    await store.setTag(await store.pull({ ...sha, tag: shaC }), 'env-dev');
+    await deployRelease({ ...sha, tag: shaA }, options);
+    expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBe(registry.tagsOf(releaseRepository)[shaC]);
+    helm.calls.length = 0;
+    const report = await rollbackEnvironment(options);
+    expect(report.apps.map((app) => [app.app, app.action, app.revision])).toEqual(names.map((name) => [name, 'rollback', 1]));
+    expect(report.apps[0].reasons.at(-1)).toMatch(/charts\/catalog-api in this checkout is not the chart of release cccccccccccc: helm rollback to revision 1/);
+    expect(helm.changes().map((args) => args.slice(0, 3))).toEqual(names.map((name) => ['rollback', name, '1']));
+    // Converged: a second rollback finds every app already there.
+    const again = await deployRelease({ ...sha, tag: shaC }, options);
+    expect(again.apps.map((app) => app.action)).toEqual(['skip', 'skip', 'skip']);
+  });
+
+  it('explains when there is nothing to roll back to', async () => {
+    const { registry, options } = setup();
+    await expect(rollbackEnvironment(options)).rejects.toThrow(/nothing to roll back: env-dev does not exist/);
+    await publish(registry, shaA, names);
+    await deployRelease({ ...sha, tag: shaA }, options);
+    await expect(rollbackEnvironment(options)).rejects.toThrow(/no previous release recorded for dev \(env-dev-previous does not exist\); deploy an older release explicitly/);
+  });
+});

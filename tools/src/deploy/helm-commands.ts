@@ -1,0 +1,59 @@
+import { CliError, ExitCode } from '../cli/errors';
+import { deployDescription } from './deployed-state';
+import type { AppPlan, DesiredApp, Recovery } from './plan';
+
+export interface HelmTarget {
+  namespace: string;
+  /** helm duration, e.g. 10m. */
+  timeout: string;
+}
+
+/** Go durations as helm takes them: 90s, 10m, 1h30m. */
+export function parseTimeout(value: string): string {
+  if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(value) || value === '' || /^0+[hms]?$/.test(value)) {
+    throw new CliError(`--timeout "${value}" must be a duration like 90s, 10m or 1h30m`, ExitCode.usage);
+  }
+  return value;
+}
+
+export function recoveryCommand(app: string, recover: Recovery, target: HelmTarget): string[] {
+  return recover.kind === 'rollback'
+    ? ['rollback', app, String(recover.revision), '--namespace', target.namespace, '--wait=watcher', '--timeout', target.timeout]
+    : ['uninstall', app, '--namespace', target.namespace, '--wait=watcher', '--timeout', target.timeout];
+}
+
+/**
+ * The upgrade: file:// dependencies (charts/common) rebuilt into the chart's own charts/ folder
+ * (git-ignored), then `helm upgrade --install` with rollback on failure (helm 4's name for
+ * --atomic), waiting for readiness, the release and fingerprint in the revision's description,
+ * and the environment values and image digest.
+ */
+export function upgradeCommands(desired: DesiredApp, target: HelmTarget): string[][] {
+  return [
+    ['dependency', 'update', desired.chartDir, '--skip-refresh'],
+    [
+      'upgrade',
+      '--install',
+      desired.app,
+      desired.chartDir,
+      '--namespace',
+      target.namespace,
+      '--create-namespace',
+      '--rollback-on-failure',
+      '--wait=watcher',
+      '--timeout',
+      target.timeout,
+      '--description',
+      deployDescription(desired.releaseSha, desired.fingerprint),
+      ...desired.valueArgs,
+    ],
+  ];
+}
+
+/** Every helm command that carrying out one app's plan runs, in order. */
+export function commandsFor(plan: AppPlan, desired: DesiredApp, target: HelmTarget): string[][] {
+  const commands: string[][] = plan.recover ? [recoveryCommand(plan.app, plan.recover, target)] : [];
+  if (plan.action === 'upgrade') commands.push(...upgradeCommands(desired, target));
+  if (plan.action === 'rollback') commands.push(['rollback', plan.app, String(plan.revision), '--namespace', target.namespace, '--wait=watcher', '--timeout', target.timeout]);
+  return commands;
+}

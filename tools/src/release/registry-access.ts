@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ContainerRegistryContentClient } from '@azure/container-registry';
+import { CliError, ExitCode } from '../cli/errors';
+import { shipyardCacheDir } from '../images/cache-dir';
+import { defaultRegistryAddress, registryLayout } from '../registry/registry-settings';
+
+/** What the SDK authenticates with (an @azure/identity credential). */
+export type TokenCredential = ConstructorParameters<typeof ContainerRegistryContentClient>[2];
+
+/** The slice of the Azure SDK's content client the release, deploy and promote steps use. */
+export type ContentClient = Pick<ContainerRegistryContentClient, 'uploadBlob' | 'setManifest' | 'getManifest' | 'downloadBlob'>;
+
+/** One registry, and a content client per repository in it. */
+export interface RegistryClient {
+  /** host[:port], the form image references use (myacr.azurecr.io, 127.0.0.1:5000). */
+  registry: string;
+  content(repository: string): ContentClient;
+}
+
+/**
+ * The registry a command talks to: --registry, else SHIPYARD_REGISTRY, else the local registry
+ * of `shipyard registry up`. Only a host with an optional port: the SDK always speaks HTTPS.
+ */
+export function resolveRegistry(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const value = (option ?? env.SHIPYARD_REGISTRY ?? defaultRegistryAddress).trim();
+  if (/^[a-z]+:\/\//i.test(value)) {
+    throw new CliError(`registry "${value}" must be a host[:port] without a scheme (e.g. myacr.azurecr.io or 127.0.0.1:5000); HTTPS is always used`, ExitCode.usage);
+  }
+  if (!/^(\[[0-9a-f:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(value)) {
+    throw new CliError(`registry "${value}" is not a host[:port] (e.g. myacr.azurecr.io or 127.0.0.1:5000)`, ExitCode.usage);
+  }
+  return value;
+}
+
+export function registryHost(registry: string): string {
+  const bracketed = /^\[([^\]]+)\]/.exec(registry);
+  return bracketed ? bracketed[1] : registry.replace(/:\d+$/, '');
+}
+
+/** Loopback registries (the local one, the tests') are used without credentials. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registryHost(registry);
+  if (host === 'localhost') return true;
+  if (net.isIPv4(host)) return host.startsWith('127.');
+  return host === '::1';
+}
+
+const trusted = new Set<string>();
+
+/**
+ * Adds CA certificates to the ones every TLS client of this process trusts. The SDK refuses
+ * plain http, and the local registry serves HTTPS with its own self-signed certificate; Node
+ * reads NODE_EXTRA_CA_CERTS only at start-up, so the certificate is added at run time instead
+ * (tls.setDefaultCACertificates), on top of the bundled CAs and NODE_EXTRA_CA_CERTS.
+ */
+export function trustCertificates(files: readonly string[]): string[] {
+  const added: string[] = [];
+  for (const file of files) {
+    if (trusted.has(file)) continue;
+    if (!existsSync(file)) throw new CliError(`CA certificate file ${file} does not exist`, ExitCode.usage);
+    const pem = readFileSync(file, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`${file} is not a PEM certificate`, ExitCode.usage);
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), pem]);
+    trusted.add(file);
+    added.push(file);
+  }
+  return added;
+}
+
+/**
+ * CA files to trust for these registries: the ones given (--ca-file, SHIPYARD_REGISTRY_CA as a
+ * path list), plus the certificate of `shipyard registry up` when a loopback registry is used
+ * and that file exists.
+ */
+export function caFilesFor(registries: readonly string[], given: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const fromEnv = (env.SHIPYARD_REGISTRY_CA ?? '').split(':').filter(Boolean);
+  const local = registryLayout(shipyardCacheDir(env)).certFile;
+  const needsLocal = registries.some(isLoopbackRegistry) && existsSync(local);
+  return [...new Set([...given, ...fromEnv, ...(needsLocal ? [local] : [])])];
+}
+
+export interface ConnectOptions {
+  /** Credential for non-loopback registries; default DefaultAzureCredential (az login, workload identity, managed identity). */
+  credential?: TokenCredential;
+}
+
+/** A content-client factory for the registry: anonymous on loopback, Azure AD everywhere else. */
+export async function connectRegistry(registry: string, options: ConnectOptions = {}): Promise<RegistryClient> {
+  const { ContainerRegistryContentClient } = await import('@azure/container-registry');
+  let credential: TokenCredential | undefined = options.credential;
+  if (!credential && !isLoopbackRegistry(registry)) {
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    credential = new DefaultAzureCredential();
+  }
+  const endpoint = `https://${registry}`;
+  const clients = new Map<string, ContentClient>();
+  return {
+    registry,
+    content(repository) {
+      let client = clients.get(repository);
+      if (!client) {
+        // The SDK types the credential as required; a plain registry is read and written anonymously.
+        client = new ContainerRegistryContentClient(endpoint, repository, credential as TokenCredential, {
+          retryOptions: { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 2000 },
+        });
+        clients.set(repository, client);
+      }
+      return client;
+    },
+  };
+}
+
+interface RestLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return (error as RestLikeError | undefined)?.statusCode === 404;
+}
+
+const tlsCodes = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED']);
+
+/** Turns an SDK failure into one message that says what to do about it. */
+export function registryError(error: unknown, registry: string, doing: string): CliError {
+  if (error instanceof CliError) return error;
+  const rest = (error ?? {}) as RestLikeError;
+  const code = rest.code ?? '';
+  const message = (rest.message ?? String(error)).split('\n')[0];
+  if (tlsCodes.has(code) || /self[- ]signed|certificate/i.test(message)) {
+    return new CliError(
+      `${doing}: the TLS certificate of https://${registry} is not trusted (${code || message}). ` +
+        'For the local registry, trust its CA: --ca-file <file>, SHIPYARD_REGISTRY_CA=<file> or NODE_EXTRA_CA_CERTS=<file> ' +
+        '(`npx shipyard registry status` prints the file)',
+      ExitCode.environment,
+    );
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code)) {
+    return new CliError(`${doing}: cannot reach https://${registry} (${code}); is the registry up? (\`npx shipyard registry up\` for the local one)`, ExitCode.environment);
+  }
+  if (rest.statusCode === 401 || rest.statusCode === 403) {
+    return new CliError(
+      `${doing}: https://${registry} answered ${rest.statusCode}; sign in (az login / the pipeline's service connection) with a role that may read and write (AcrPush)`,
+      ExitCode.environment,
+    );
+  }
+  return new CliError(`${doing}: ${rest.statusCode ? `HTTP ${rest.statusCode}: ` : ''}${message}`, ExitCode.failed);
+}

@@ -1,0 +1,151 @@
+import { CliError, ExitCode } from '../cli/errors';
+import { type Descriptor, emptyConfig, type ImageManifest, mediaTypes, readAll, sha256Digest } from './oci';
+import { isNotFound, type RegistryClient, registryError } from './registry-access';
+import { describeRef, type ReleaseRef, refTagOrDigest } from './release-ref';
+import { imageReference, parseRelease, type ReleaseManifest, releaseMediaType, releaseRepository, serializeRelease } from './release-manifest';
+
+export interface PulledRelease {
+  manifest: ReleaseManifest;
+  /** Digest of the OCI manifest of the release artifact: what tags point to. */
+  digest: string;
+  /** The artifact's manifest bytes, to re-tag it without changing its digest. */
+  artifact: Buffer;
+  artifactMediaType: string;
+}
+
+export interface ImageCheck {
+  app: string;
+  reference: string;
+  ok: boolean;
+  problem?: string;
+}
+
+const layerTitle = 'release.json';
+
+/** The OCI manifest of a release artifact whose only layer is the release document. */
+export function releaseArtifactManifest(document: Buffer, configDigest: string, manifest: ReleaseManifest): ImageManifest {
+  const layer: Descriptor = {
+    mediaType: releaseMediaType,
+    digest: sha256Digest(document),
+    size: document.length,
+    annotations: { 'org.opencontainers.image.title': layerTitle },
+  };
+  return {
+    schemaVersion: 2,
+    mediaType: mediaTypes.ociManifest,
+    artifactType: releaseMediaType,
+    config: { mediaType: mediaTypes.empty, digest: configDigest, size: emptyConfig.length },
+    layers: [layer],
+    annotations: {
+      'org.opencontainers.image.revision': manifest.gitSha,
+      'dev.shipyard.release.apps': Object.keys(manifest.apps).sort().join(','),
+    },
+  };
+}
+
+/**
+ * Release manifests in the registry's shipyard/releases repository: tagged by git sha, with
+ * env-<env> pointer tags on the same artifact.
+ */
+export class ReleaseStore {
+  constructor(readonly client: RegistryClient) {}
+
+  get registry(): string {
+    return this.client.registry;
+  }
+
+  private get releases() {
+    return this.client.content(releaseRepository);
+  }
+
+  /** Uploads the document and config, then the artifact manifest tagged with the release's git sha. */
+  async push(manifest: ReleaseManifest): Promise<{ digest: string; tag: string }> {
+    const document = Buffer.from(serializeRelease(manifest));
+    try {
+      const config = await this.releases.uploadBlob(emptyConfig);
+      await this.releases.uploadBlob(document);
+      const artifact = Buffer.from(JSON.stringify(releaseArtifactManifest(document, config.digest, manifest)));
+      const { digest } = await this.releases.setManifest(artifact, { tag: manifest.gitSha, mediaType: mediaTypes.ociManifest });
+      return { digest, tag: manifest.gitSha };
+    } catch (error) {
+      throw registryError(error, this.registry, `pushing release ${manifest.gitSha}`);
+    }
+  }
+
+  /** The release a reference names, or null when the registry has no such tag or digest. */
+  async find(ref: ReleaseRef): Promise<PulledRelease | null> {
+    const where = `${this.registry}/${releaseRepository}:${describeRef(ref)}`;
+    let artifact: { digest: string; mediaType: string; content: Buffer; manifest: unknown };
+    try {
+      artifact = await this.releases.getManifest(refTagOrDigest(ref));
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw registryError(error, this.registry, `reading ${where}`);
+    }
+    const oci = artifact.manifest as ImageManifest;
+    if (oci.artifactType !== releaseMediaType) {
+      throw new CliError(`${where} is not a shipyard release (artifactType ${oci.artifactType ?? 'none'}, expected ${releaseMediaType})`, ExitCode.failed);
+    }
+    const layer = oci.layers?.find((candidate) => candidate.mediaType === releaseMediaType);
+    if (!layer) throw new CliError(`${where} has no ${releaseMediaType} layer`, ExitCode.failed);
+    let document: Buffer;
+    try {
+      document = await readAll((await this.releases.downloadBlob(layer.digest)).content);
+    } catch (error) {
+      throw registryError(error, this.registry, `downloading the release document of ${where}`);
+    }
+    if (sha256Digest(document) !== layer.digest) throw new CliError(`${where}: the release document does not match its digest ${layer.digest}`, ExitCode.failed);
+    const manifest = parseRelease(document.toString('utf8'), where);
+    if (ref.kind === 'sha' && manifest.gitSha !== ref.tag) {
+      throw new CliError(`${where} holds the release of ${manifest.gitSha}, not of ${ref.tag}: the tag was overwritten by hand`, ExitCode.failed);
+    }
+    return { manifest, digest: artifact.digest, artifact: artifact.content, artifactMediaType: artifact.mediaType };
+  }
+
+  async pull(ref: ReleaseRef): Promise<PulledRelease> {
+    const found = await this.find(ref);
+    if (!found) {
+      const hint = ref.kind === 'pointer' ? ' (nothing has been deployed there yet through shipyard deploy)' : ' (was `shipyard release push` run for it?)';
+      throw new CliError(`no release ${describeRef(ref)} in ${this.registry}/${releaseRepository}${hint}`, ExitCode.failed);
+    }
+    return found;
+  }
+
+  /** Points `tag` at the release: the same manifest bytes, so the same digest. */
+  async setTag(release: PulledRelease, tag: string): Promise<void> {
+    try {
+      const { digest } = await this.releases.setManifest(release.artifact, { tag, mediaType: release.artifactMediaType });
+      if (digest !== release.digest) throw new CliError(`tagging ${tag}: the registry stored ${digest}, expected ${release.digest}`, ExitCode.failed);
+    } catch (error) {
+      throw registryError(error, this.registry, `tagging release ${release.manifest.gitSha} as ${tag}`);
+    }
+  }
+
+  /** Checks that every image of the release exists in this registry, by digest. */
+  async verify(manifest: ReleaseManifest): Promise<ImageCheck[]> {
+    return Promise.all(
+      Object.entries(manifest.apps).map(async ([app, entry]): Promise<ImageCheck> => {
+        const reference = imageReference(this.registry, entry);
+        try {
+          const found = await this.client.content(entry.image.repository).getManifest(entry.image.digest);
+          if (found.digest !== entry.image.digest) return { app, reference, ok: false, problem: `registry answered with ${found.digest}` };
+          return { app, reference, ok: true };
+        } catch (error) {
+          if (isNotFound(error)) return { app, reference, ok: false, problem: 'not found in the registry' };
+          if ((error as Error).name === 'DigestMismatchError') return { app, reference, ok: false, problem: (error as Error).message };
+          throw registryError(error, this.registry, `checking ${reference}`);
+        }
+      }),
+    );
+  }
+
+  /** verify(), failing with every missing image listed. */
+  async requireComplete(manifest: ReleaseManifest): Promise<ImageCheck[]> {
+    const checks = await this.verify(manifest);
+    const bad = checks.filter((check) => !check.ok);
+    if (bad.length > 0) {
+      throw new CliError(`release ${manifest.gitSha} is not deployable from ${this.registry}:\n${bad.map((c) => `  ${c.app}: ${c.reference}: ${c.problem}`).join('\n')}`, ExitCode.failed);
+    }
+    return checks;
+  }
+}
