@@ -220,7 +220,11 @@ describe('three services and a browser, one operation', () => {
       body: JSON.stringify({ items: [{ productId: 'house-espresso-beans', quantity: 1 }] }),
     });
     expect(response.status).toBeGreaterThanOrEqual(500);
-    const exception = await eventually(() => find(ofOperation(traceId), 'ExceptionData', 'checkout-api')[0], 10_000, 'ExceptionData from checkout-api');
+    const exception = await eventually(
+      () => (find(ofOperation(traceId), 'RequestData', 'checkout-api').length > 0 ? find(ofOperation(traceId), 'ExceptionData', 'checkout-api')[0] : undefined),
+      10_000,
+      'the failed request and its ExceptionData from checkout-api',
+    );
     expect(exception.data.baseData).toMatchObject({ exceptions: [expect.objectContaining({ message: expect.any(String) })] });
     expect(find(ofOperation(traceId), 'RequestData', 'checkout-api')[0].data.baseData).toMatchObject({ success: false, responseCode: String(response.status) });
   });
