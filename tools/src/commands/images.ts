@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
 import { validateRegistry } from '../images/base-images';
 import { buildBaseImages } from '../images/base-builder';
+import { formatBenchmark, runBenchmark } from '../images/benchmark';
 import type { DependencySource } from '../images/build-context';
 import { shipyardCacheDir } from '../images/cache-dir';
 import { defaultImageRegistry } from '../images/image-tags';
@@ -152,6 +153,23 @@ function pushCommand(): Command {
     });
 }
 
+function benchmarkCommand(): Command {
+  return new Command('benchmark')
+    .description(
+      'Print, per service: image size against a naive single-stage image (same base, full npm ci, sources copied), and a ' +
+        'cold build (no layer cache) against a rebuild after a one-line change. Builds throwaway images and removes them. ' +
+        'Targets: size ratio <= 0.5, time ratio <= 0.25.',
+    )
+    .argument('[apps...]', 'apps to measure')
+    .option('--all', 'every app with a docker-build target')
+    .option('--json', 'print the figures as JSON')
+    .action(async (apps: string[], raw: { all?: boolean; json?: boolean }) => {
+      const graph = await loadProjectGraph();
+      const rows = await runBenchmark(selectApps(graph, apps, raw.all === true), graph, { workspaceRoot, env: process.env, log: progress });
+      process.stdout.write(`${raw.json ? JSON.stringify(rows, null, 2) : formatBenchmark(rows)}\n`);
+    });
+}
+
 export function imagesCommand(): Command {
   const images = new Command('images').description(
     'Container images: base images built offline, one hardened image per service (tools/docker/node-service.Dockerfile), pushed by digest.',
@@ -159,5 +177,6 @@ export function imagesCommand(): Command {
   images.addCommand(baseCommand());
   images.addCommand(buildCommand());
   images.addCommand(pushCommand());
+  images.addCommand(benchmarkCommand());
   return images;
 }

@@ -68,8 +68,14 @@ export interface BuildRequest {
   quiet?: boolean;
 }
 
-/** `docker build` with the classic builder (the engine here has no BuildKit); returns the image id. */
-export async function dockerBuild(request: BuildRequest): Promise<string> {
+export interface BuildResult {
+  imageId: string;
+  /** The builder's step-by-step output (which steps came from cache). */
+  output: string;
+}
+
+/** `docker build` with the classic builder (the engine here has no BuildKit). */
+export async function dockerBuild(request: BuildRequest): Promise<BuildResult> {
   const args = ['build', '--file', request.dockerfile, '--network', request.network, '--force-rm'];
   if (request.pull) args.push('--pull');
   if (request.noCache) args.push('--no-cache');
@@ -77,7 +83,7 @@ export async function dockerBuild(request: BuildRequest): Promise<string> {
   for (const [name, value] of Object.entries(request.buildArgs ?? {})) args.push('--build-arg', `${name}=${value}`);
   for (const [name, value] of Object.entries(request.labels ?? {})) args.push('--label', `${name}=${value}`);
   args.push(request.context);
-  await runCommand('docker', args, {
+  const { stdout } = await runCommand('docker', args, {
     stream: !request.quiet,
     prefix: request.prefix,
     // The classic builder; DOCKER_BUILDKIT=1 fails against this engine.
@@ -85,7 +91,15 @@ export async function dockerBuild(request: BuildRequest): Promise<string> {
   });
   const image = await inspectImage(request.tags[0]);
   if (!image) throw new CliError(`docker build reported success but ${request.tags[0]} is not in the engine`, ExitCode.failed);
-  return image.id;
+  return { imageId: image.id, output: stdout };
+}
+
+/** Whether the classic builder took the step whose instruction contains `needle` from its cache. */
+export function stepUsedCache(output: string, needle: string): boolean {
+  const lines = output.split('\n');
+  const step = lines.findIndex((line) => /^Step \d+\/\d+ : /.test(line) && line.includes(needle));
+  if (step === -1) throw new Error(`no build step contains "${needle}"`);
+  return lines.slice(step + 1).find((line) => line.startsWith(' ---> '))?.trim() === '---> Using cache';
 }
 
 /**

@@ -20,8 +20,17 @@ export async function hostNpmCacheDir(): Promise<string> {
  * are fetched once on the host with `npm cache add` (which uses the host's npm config and
  * CA). Files are named by their hash, so the folder only changes when the dependencies do.
  */
-export async function seedNpmCache(lock: Lockfile, hostCache: string, target: string, log: Log): Promise<number> {
-  const tarballs = lockedTarballs(lock);
+export async function seedNpmCache(
+  lock: Lockfile,
+  hostCache: string,
+  target: string,
+  log: Log,
+  options: { fetchMissing: boolean } = { fetchMissing: true },
+): Promise<number> {
+  // Without fetching, optional packages this machine never installed (other platforms' binaries) are left out: npm skips them too.
+  const tarballs = lockedTarballs(lock).filter(
+    (tarball) => options.fetchMissing || !tarball.optional || fs.existsSync(path.join(hostCache, cacheContentPath(tarball.integrity))),
+  );
   const located = () =>
     tarballs.map((tarball) => ({ ...tarball, relative: cacheContentPath(tarball.integrity) })).map((t) => ({
       ...t,
@@ -29,6 +38,9 @@ export async function seedNpmCache(lock: Lockfile, hostCache: string, target: st
     }));
   let entries = located();
   const absent = entries.filter((entry) => !entry.present);
+  if (absent.length > 0 && !options.fetchMissing) {
+    throw new CliError(`npm's cache ${hostCache} lacks ${absent.map((e) => `${e.name}@${e.version}`).join(', ')}; run npm ci first`, ExitCode.environment);
+  }
   if (absent.length > 0) {
     log(`fetching ${absent.length} tarball(s) missing from the npm cache ${hostCache} (npm cache add)…`);
     await runCommand('npm', ['cache', 'add', ...absent.map((entry) => `${entry.name}@${entry.version}`)]);

@@ -227,6 +227,7 @@ describe('npm cache addressing', () => {
   it('lists every registry tarball of a lockfile, not links or workspace packages', () => {
     const { lock } = prunedFixture();
     expect(lockedTarballs(lock).map((t) => `${t.name}@${t.version}`).sort()).toEqual(['debug@4.4.0', 'express@5.0.0', 'ms@1.0.0', 'ms@2.1.3', 'zod@4.0.0']);
+    expect(lockedTarballs(lock).every((t) => !t.optional)).toBe(true);
   });
 });
 

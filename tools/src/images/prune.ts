@@ -138,6 +138,21 @@ export function registryTarballUrl(name: string, version: string, registry = 'ht
   return `${registry.replace(/\/+$/, '')}/${name}/-/${base}-${version}.tgz`;
 }
 
+/**
+ * The lockfile with a `resolved` tarball URL on every registry package (the workspace
+ * lockfile omits them): with URL and integrity, `npm ci --offline` takes each tarball from
+ * the cache by its integrity instead of asking the registry for metadata.
+ */
+export function withResolvedUrls(lock: Lockfile): Lockfile {
+  const packages = Object.fromEntries(
+    Object.entries(lock.packages).map(([location, entry]) => {
+      if (location === '' || entry.link || entry.resolved || !entry.integrity || !entry.version) return [location, entry];
+      return [location, { ...entry, resolved: registryTarballUrl(lockEntryName(location, entry), entry.version) }];
+    }),
+  );
+  return { ...lock, packages };
+}
+
 /** Node's lookup: <dir>/node_modules/<name> for `from` and each of its ancestors (node_modules folders themselves skipped). */
 function candidateLocations(from: string, name: string): string[] {
   const parts = from === '' ? [] : from.split('/');
@@ -230,7 +245,6 @@ export function pruneLockfile(
       kept = { ...entry };
       delete kept.dev;
       delete kept.devOptional;
-      if (kept.integrity && !kept.resolved && kept.version) kept.resolved = registryTarballUrl(lockEntryName(location, entry), kept.version);
     }
     const previous = origin.get(target);
     if (previous !== undefined && rootLock.packages[previous].version !== entry.version) {
@@ -246,7 +260,7 @@ export function pruneLockfile(
   if (manifest.dependencies) root.dependencies = manifest.dependencies;
   if (manifest.optionalDependencies) root.optionalDependencies = manifest.optionalDependencies;
   const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b)));
-  return { name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages: { '': root, ...sorted } };
+  return withResolvedUrls({ name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages: { '': root, ...sorted } });
 }
 
 /**
@@ -329,8 +343,13 @@ export function cacheContentPath(integrity: string): string {
 }
 
 /** The registry tarballs the lockfile installs: what the offline npm cache must hold. */
-export function lockedTarballs(lock: Lockfile): Array<{ name: string; version: string; integrity: string }> {
+export function lockedTarballs(lock: Lockfile): Array<{ name: string; version: string; integrity: string; optional: boolean }> {
   return Object.entries(lock.packages)
     .filter(([location, entry]) => location !== '' && !entry.link && entry.integrity && entry.version)
-    .map(([location, entry]) => ({ name: lockEntryName(location, entry), version: entry.version as string, integrity: entry.integrity as string }));
+    .map(([location, entry]) => ({
+      name: lockEntryName(location, entry),
+      version: entry.version as string,
+      integrity: entry.integrity as string,
+      optional: entry.optional === true,
+    }));
 }

@@ -4,7 +4,7 @@ import { CliError, ExitCode } from '../cli/errors';
 import { type BaseImages, resolveBaseImages } from './base-images';
 import { type DependencySource, prepareBuildContext } from './build-context';
 import { type ImageRecord, imageRecord, updateDigestFile } from './digest-file';
-import { dockerBuild, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
+import { type BuildRequest, dockerBuild, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
 import { imageName } from './image-tags';
 import { runCommand } from './run-command';
 import { readGitRevision, readPinnedNodeVersion, readSourceUrl } from './workspace-facts';
@@ -86,6 +86,44 @@ export interface BuiltImage {
 /** Proxy settings Docker passes as predefined build args (kept out of the image history). */
 const proxyArgs = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
 
+/** The docker build of one prepared context with the shared Dockerfile: the same call for every service. */
+export function serviceBuildRequest(options: {
+  workspaceRoot: string;
+  contextDir: string;
+  tags: string[];
+  bases: BaseImages;
+  labels: { source: string; revision: string; created: string; version: string; title: string };
+  dependencies: DependencySource;
+  env: NodeJS.ProcessEnv;
+  noCache?: boolean;
+  quiet?: boolean;
+}): BuildRequest {
+  const buildArgs: Record<string, string> = {
+    BUILD_BASE: options.bases.build,
+    RUNTIME_BASE: options.bases.runtime,
+    OCI_SOURCE: options.labels.source,
+    OCI_REVISION: options.labels.revision,
+    OCI_CREATED: options.labels.created,
+    OCI_VERSION: options.labels.version,
+    OCI_TITLE: options.labels.title,
+  };
+  if (options.dependencies.kind === 'registry') {
+    for (const variable of proxyArgs) if (options.env[variable]) buildArgs[variable] = options.env[variable] as string;
+  }
+  return {
+    dockerfile: serviceDockerfile(options.workspaceRoot),
+    context: options.contextDir,
+    tags: options.tags,
+    buildArgs,
+    // Offline installs need no network at all; prove it by giving the build none.
+    network: options.dependencies.kind === 'offline' ? 'none' : 'host',
+    pull: true,
+    noCache: options.noCache,
+    prefix: `[${options.labels.title}] `,
+    quiet: options.quiet,
+  };
+}
+
 export async function buildServiceImages(apps: string[], graph: ProjectGraph, options: BuildOptions): Promise<BuiltImage[]> {
   const { workspaceRoot, log } = options;
   if (!options.dryRun) await requireDockerEngine();
@@ -119,30 +157,19 @@ export async function buildServiceImages(apps: string[], graph: ProjectGraph, op
       built.push({ app, reference: name.reference, movingReference: name.movingReference, imageId: null, sizeBytes: null, bases, contextDir: context.contextDir, contextDigest: context.digest, seconds: 0 });
       continue;
     }
-    const buildArgs: Record<string, string> = {
-      BUILD_BASE: bases.build,
-      RUNTIME_BASE: bases.runtime,
-      OCI_SOURCE: sourceUrl,
-      OCI_REVISION: revision.sha,
-      OCI_CREATED: created,
-      OCI_VERSION: context.manifest.version,
-      OCI_TITLE: app,
-    };
-    if (options.dependencies.kind === 'registry') {
-      for (const variable of proxyArgs) if (options.env[variable]) buildArgs[variable] = options.env[variable] as string;
-    }
     log(`${app}: building ${name.reference}…`);
-    const imageId = await dockerBuild({
-      dockerfile: serviceDockerfile(workspaceRoot),
-      context: context.contextDir,
-      tags: [name.reference, ...(name.movingReference ? [name.movingReference] : [])],
-      buildArgs,
-      // Offline installs need no network at all; prove it by giving the build none.
-      network: options.dependencies.kind === 'offline' ? 'none' : 'host',
-      pull: true,
-      noCache: options.noCache,
-      prefix: `[${app}] `,
-    });
+    const { imageId } = await dockerBuild(
+      serviceBuildRequest({
+        workspaceRoot,
+        contextDir: context.contextDir,
+        tags: [name.reference, ...(name.movingReference ? [name.movingReference] : [])],
+        bases,
+        labels: { source: sourceUrl, revision: revision.sha, created, version: context.manifest.version, title: app },
+        dependencies: options.dependencies,
+        env: options.env,
+        noCache: options.noCache,
+      }),
+    );
     const details = await inspectImage(imageId);
     const seconds = (Date.now() - started) / 1000;
     log(`${app}: built ${name.reference} (${imageId.slice(7, 19)}, ${((details?.size ?? 0) / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s)`);
