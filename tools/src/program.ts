@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { chartsCommand } from './commands/charts';
 import { deployCommand } from './commands/deploy';
 import { releaseCommand } from './commands/release';
+import { promoteCommand } from './commands/promote';
+import { smokeCommand } from './commands/smoke';
 import { affectedCommand } from './commands/affected';
 import { pipelinesCommand } from './commands/pipelines';
 import { helmCommand } from './commands/helm';
@@ -29,5 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(chartsCommand());
   program.addCommand(releaseCommand());
   program.addCommand(deployCommand());
+  program.addCommand(promoteCommand());
+  program.addCommand(smokeCommand());
   return program;
 }

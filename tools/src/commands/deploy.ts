@@ -1,57 +1,13 @@
 import { Command } from 'commander';
-import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
 import { environments, parseEnvironment } from '../charts/layout';
 import { defaultNamespace } from '../charts/render';
-import { type ConvergeOptions, type DeployReport, deployRelease, rollbackEnvironment } from '../deploy/converge';
-import { parseTimeout } from '../deploy/helm-commands';
-import { pinnedHelmRunner } from '../deploy/helm-runner';
-import { renderCheck } from '../deploy/render-check';
-import { openReleaseStore, withRegistryOptions } from '../release/registry-options';
+import { type DeployReport, deployRelease, rollbackEnvironment } from '../deploy/converge';
+import { convergeSettings, deployOptionsSchema } from '../deploy/settings';
+import { withRegistryOptions } from '../release/registry-options';
 import { parseReleaseRef } from '../release/release-ref';
 
 const log = (line: string) => process.stderr.write(`[deploy] ${line}\n`);
-
-export const deployOptionsSchema = z.object({
-  env: z.string(),
-  release: z.string().optional(),
-  rollback: z.boolean().optional(),
-  dryRun: z.boolean().optional(),
-  assumeNotInstalled: z.boolean().optional(),
-  timeout: z.string(),
-  namespace: z.string(),
-  json: z.boolean().optional(),
-  registry: z.string().optional(),
-  caFile: z.array(z.string()).optional(),
-});
-
-/** Shared by deploy and smoke --rollback-on-failure: the converge settings from parsed options. */
-export async function convergeSettings(raw: {
-  env: string;
-  timeout: string;
-  namespace: string;
-  dryRun?: boolean;
-  assumeNotInstalled?: boolean;
-  registry?: string;
-  caFile?: string[];
-}): Promise<ConvergeOptions> {
-  const environment = parseEnvironment(raw.env);
-  if (raw.assumeNotInstalled && !raw.dryRun) throw new CliError('--assume-not-installed plans without reading the cluster; it is allowed with --dry-run only', ExitCode.usage);
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw.namespace)) throw new CliError(`--namespace "${raw.namespace}" is not a Kubernetes namespace name`, ExitCode.usage);
-  const timeout = parseTimeout(raw.timeout);
-  const store = await openReleaseStore(raw, log);
-  return {
-    environment,
-    namespace: raw.namespace,
-    timeout,
-    store,
-    helm: pinnedHelmRunner({ log }),
-    dryRun: Boolean(raw.dryRun),
-    assumeNotInstalled: raw.assumeNotInstalled,
-    renderCheck: renderCheck(environment, raw.namespace, log),
-    log,
-  };
-}
 
 export function printReport(report: DeployReport, json: boolean | undefined): void {
   if (json) {
@@ -99,7 +55,7 @@ export function deployCommand(): Command {
         throw new CliError('give either --release <ref> or --rollback (exactly one)', ExitCode.usage);
       }
       const ref = options.release ? parseReleaseRef(options.release) : null;
-      const settings = await convergeSettings(options);
+      const settings = await convergeSettings(options, log);
       const report = ref ? await deployRelease(ref, settings) : await rollbackEnvironment(settings);
       printReport(report, options.json);
     });

@@ -6,7 +6,8 @@ import { CliError, ExitCode } from '../cli/errors';
 import { loadDeployableApps } from '../release/deployable-apps';
 import { gitHistory } from '../release/previous-release';
 import { resolveRegistry } from '../release/registry-access';
-import { openReleaseStore, withRegistryOptions } from '../release/registry-options';
+import { openReleaseStore } from '../release/open-registries';
+import { withRegistryOptions } from '../release/registry-options';
 import { parseReleaseRef } from '../release/release-ref';
 import { releaseRepository, serializeRelease } from '../release/release-manifest';
 import { createReleaseFile, describeRelease, readReleaseFile } from '../release/steps';
@@ -36,6 +37,8 @@ export function releaseCommand(): Command {
       .option('--json', 'print the manifest on stdout'),
   ).action(async (raw) => {
     const options = z.object({ sha: z.string(), images: z.string(), out: z.string(), previous: z.string().optional(), json: z.boolean().optional(), ...registryFields }).parse(raw);
+    if (!/^[0-9a-f]{40}$/.test(options.sha)) throw new CliError(`--sha "${options.sha}" must be a full 40-character git commit sha`, ExitCode.usage);
+    if (options.previous) parseReleaseRef(options.previous);
     const registry = resolveRegistry(options.registry);
     const apps = await loadDeployableApps();
     log(`deployable apps (type:app): ${apps.map((app) => app.name).join(', ')}`);

@@ -1,32 +1,22 @@
-import { imageRecord } from '../images/digest-file';
 import { createRelease } from '../release/create-release';
-import { deployableApps } from '../release/deployable-apps';
 import { releaseRepository } from '../release/release-manifest';
 import { ReleaseStore } from '../release/release-store';
-import { MemoryRegistry, pushTestImage } from '../release/testing/memory-registry';
+import { MemoryRegistry } from '../release/testing/memory-registry';
 import { workspaceRoot } from '../workspace/root';
 import { type ConvergeOptions, deployRelease, rollbackEnvironment } from './converge';
 import { deployDescription } from './deployed-state';
 import { desiredApps } from './desired';
 import type { DesiredApp } from './plan';
 import { FakeHelm } from './testing/fake-helm';
+import { publishRelease, workspaceApps } from './testing/publish';
 
-const apps = deployableApps(['catalog-api', 'checkout-api', 'storefront']);
+const apps = workspaceApps;
 const names = apps.map((app) => app.name);
 const shaA = 'a'.repeat(40);
 const shaB = 'b'.repeat(40);
 const shaC = 'c'.repeat(40);
 
-/** Pushes images for `built` and the release of `sha` (carrying the others over from `previous`). */
-async function publish(registry: MemoryRegistry, sha: string, built: string[], previous?: string) {
-  const store = new ReleaseStore(registry);
-  const images: Record<string, ReturnType<typeof imageRecord>> = {};
-  for (const app of built) images[app] = imageRecord(`${registry.registry}/${app}`, sha, await pushTestImage(registry, app, sha, `${app}@${sha}`));
-  const earlier = previous ? await store.pull({ kind: 'sha', tag: previous }) : null;
-  const { manifest } = createRelease({ sha, registry: registry.registry, apps, images, previous: earlier ? { ...earlier, how: 'test' } : null });
-  await store.push(manifest);
-  return manifest;
-}
+const publish = publishRelease;
 
 function setup() {
   const registry = new MemoryRegistry();

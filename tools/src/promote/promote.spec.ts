@@ -1,0 +1,79 @@
+import { imageRecord } from '../images/digest-file';
+import { createRelease } from '../release/create-release';
+import { deployableApps } from '../release/deployable-apps';
+import { mediaTypes } from '../release/oci';
+import { releaseRepository } from '../release/release-manifest';
+import { ReleaseStore } from '../release/release-store';
+import { MemoryRegistry, pushTestImage } from '../release/testing/memory-registry';
+import { promoteRelease } from './promote';
+
+const apps = deployableApps(['catalog-api', 'checkout-api', 'storefront']);
+const sha = 'a'.repeat(40);
+
+/** Source registry with a release; storefront is a two-platform index, the others plain images. */
+async function sourceWithRelease() {
+  const source = new MemoryRegistry('127.0.0.1:5000');
+  const images: Record<string, ReturnType<typeof imageRecord>> = {};
+  for (const app of ['catalog-api', 'checkout-api']) images[app] = imageRecord(`${source.registry}/${app}`, sha, await pushTestImage(source, app, sha));
+  const amd = await pushTestImage(source, 'storefront', 'amd64', 'storefront amd64');
+  const arm = await pushTestImage(source, 'storefront', 'arm64', 'storefront arm64');
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociIndex, manifests: [amd, arm].map((digest) => ({ mediaType: mediaTypes.ociManifest, digest, size: 1 })) }));
+  const { digest } = await source.content('storefront').setManifest(index, { tag: sha, mediaType: mediaTypes.ociIndex });
+  images.storefront = imageRecord(`${source.registry}/storefront`, sha, digest);
+  const { manifest } = createRelease({ sha, registry: source.registry, apps, images, previous: null });
+  const pushed = await new ReleaseStore(source).push(manifest);
+  return { source, manifest, releaseDigest: pushed.digest };
+}
+
+describe('promote', () => {
+  it('copies every image (an index with its platform manifests too) and the release by digest, then verifies the destination', async () => {
+    const { source, manifest, releaseDigest } = await sourceWithRelease();
+    const destination = new MemoryRegistry('127.0.0.1:5001');
+    const lines: string[] = [];
+    const report = await promoteRelease({ from: source, to: destination, ref: { kind: 'sha', tag: sha }, dryRun: false, log: (line) => lines.push(line) });
+    expect(report.release).toEqual({ gitSha: sha, digest: releaseDigest });
+    expect(report.items.map((item) => [item.name, item.result])).toEqual([
+      ['catalog-api', 'copied'],
+      ['checkout-api', 'copied'],
+      ['storefront', 'copied'],
+      ['release', 'copied'],
+    ]);
+    // 2 images + index + 2 platform manifests + release = 6 manifests; 2 blobs each for the 4 images, 2 for the release.
+    expect(report.stats).toMatchObject({ manifests: 6, blobs: 10 });
+    expect(destination.tagsOf(releaseRepository)[sha]).toBe(releaseDigest);
+    for (const [app, entry] of Object.entries(manifest.apps)) expect(destination.tagsOf(app)[sha]).toBe(entry.image.digest);
+    const copied = await new ReleaseStore(destination).pull({ kind: 'sha', tag: sha });
+    expect(copied.manifest).toEqual(manifest);
+    expect(lines.at(-1)).toMatch(/^verified in 127\.0\.0\.1:5001: release sha256:[0-9a-f]{64} and 3 images/);
+  });
+
+  it('is idempotent: a second run copies nothing', async () => {
+    const { source } = await sourceWithRelease();
+    const destination = new MemoryRegistry('127.0.0.1:5001');
+    const options = { from: source, to: destination, ref: { kind: 'sha' as const, tag: sha }, dryRun: false, log: () => undefined };
+    await promoteRelease(options);
+    destination.calls.length = 0;
+    const again = await promoteRelease(options);
+    expect(again.items.every((item) => item.result === 'present')).toBe(true);
+    expect(again.stats).toEqual({ manifests: 0, blobs: 0, bytes: 0 });
+    expect(destination.calls.filter((call) => call.includes(' uploadBlob '))).toEqual([]);
+  });
+
+  it('with --dry-run reports what it would copy and writes nothing', async () => {
+    const { source } = await sourceWithRelease();
+    const destination = new MemoryRegistry('127.0.0.1:5001');
+    const report = await promoteRelease({ from: source, to: destination, ref: { kind: 'sha', tag: sha }, dryRun: true, log: () => undefined });
+    expect(report.items.map((item) => item.result)).toEqual(['would copy', 'would copy', 'would copy', 'would copy']);
+    expect(destination.calls.every((call) => call.includes(' getManifest '))).toBe(true);
+  });
+
+  it('refuses to promote a release with missing images, and within one registry', async () => {
+    const { source, manifest } = await sourceWithRelease();
+    const broken = new MemoryRegistry('127.0.0.1:5002');
+    await new ReleaseStore(broken).push(manifest);
+    await expect(promoteRelease({ from: broken, to: new MemoryRegistry('127.0.0.1:5001'), ref: { kind: 'sha', tag: sha }, dryRun: false, log: () => undefined })).rejects.toThrow(
+      /is not deployable from 127\.0\.0\.1:5002/,
+    );
+    await expect(promoteRelease({ from: source, to: source, ref: { kind: 'sha', tag: sha }, dryRun: false, log: () => undefined })).rejects.toThrow(/--from and --to are the same registry/);
+  });
+});

@@ -1,0 +1,91 @@
+import { CliError, ExitCode } from '../cli/errors';
+import type { RegistryClient } from '../release/registry-access';
+import { registryError } from '../release/registry-access';
+import { describeRef, type ReleaseRef } from '../release/release-ref';
+import { imageReference, releaseRepository } from '../release/release-manifest';
+import { ReleaseStore } from '../release/release-store';
+import { copyManifest, type CopyStats, tagManifest } from './copy-image';
+
+export interface PromotedItem {
+  /** An app name, or "release" for the manifest itself. */
+  name: string;
+  repository: string;
+  digest: string;
+  /** copied now, already present in the destination, or would be copied (dry run). */
+  result: 'copied' | 'present' | 'would copy';
+}
+
+export interface PromoteReport {
+  from: string;
+  to: string;
+  release: { gitSha: string; digest: string };
+  items: PromotedItem[];
+  stats: CopyStats;
+  dryRun: boolean;
+}
+
+export interface PromoteOptions {
+  from: RegistryClient;
+  to: RegistryClient;
+  ref: ReleaseRef;
+  dryRun: boolean;
+  log: (line: string) => void;
+}
+
+async function present(client: RegistryClient, repository: string, digest: string): Promise<boolean> {
+  try {
+    await client.content(repository).getManifest(digest);
+    return true;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
+  }
+}
+
+/**
+ * Copies a release from one registry to another: every image by digest (manifest and blobs,
+ * no rebuild), each tagged with its git sha as in the source, then the release artifact itself
+ * (the same bytes, so the same digest), tagged by git sha. Afterwards the destination is
+ * checked: the release has the source's digest and every image digest exists there.
+ */
+export async function promoteRelease(options: PromoteOptions): Promise<PromoteReport> {
+  const { from, to, log } = options;
+  if (from.registry === to.registry) throw new CliError(`--from and --to are the same registry (${from.registry})`, ExitCode.usage);
+  const source = new ReleaseStore(from);
+  const release = await source.pull(options.ref);
+  log(`release ${describeRef(options.ref)} = ${release.manifest.gitSha} (${release.digest}) in ${from.registry}`);
+  await source.requireComplete(release.manifest);
+  const stats: CopyStats = { manifests: 0, blobs: 0, bytes: 0 };
+  const items: PromotedItem[] = [];
+  const targets = [
+    ...Object.entries(release.manifest.apps).map(([name, app]) => ({ name, repository: app.image.repository, digest: app.image.digest, tag: app.image.tag })),
+    { name: 'release', repository: releaseRepository, digest: release.digest, tag: release.manifest.gitSha },
+  ];
+  for (const target of targets) {
+    const where = `${to.registry}/${target.repository}@${target.digest}`;
+    try {
+      if (options.dryRun) {
+        const result = (await present(to, target.repository, target.digest)) ? 'present' : 'would copy';
+        items.push({ ...target, result });
+        log(`${target.name}: ${result === 'present' ? 'already in' : 'would copy to'} ${where}`);
+        continue;
+      }
+      const copied = await copyManifest({ from: from.content(target.repository), to: to.content(target.repository), repository: target.repository }, target.digest, stats);
+      await tagManifest(to.content(target.repository), target.digest, target.tag);
+      items.push({ name: target.name, repository: target.repository, digest: target.digest, result: copied ? 'copied' : 'present' });
+      log(`${target.name}: ${copied ? 'copied to' : 'already in'} ${where} (tag ${target.tag.slice(0, 12)})`);
+    } catch (error) {
+      throw registryError(error, `${from.registry} → ${to.registry}`, `copying ${target.name} (${target.repository}@${target.digest})`);
+    }
+  }
+  if (!options.dryRun) {
+    const destination = new ReleaseStore(to);
+    const copied = await destination.pull({ kind: 'sha', tag: release.manifest.gitSha });
+    if (copied.digest !== release.digest) {
+      throw new CliError(`${to.registry}/${releaseRepository}:${release.manifest.gitSha} is ${copied.digest}, the source has ${release.digest}`, ExitCode.failed);
+    }
+    await destination.requireComplete(copied.manifest);
+    log(`verified in ${to.registry}: release ${release.digest} and ${Object.keys(release.manifest.apps).length} images (${Object.values(release.manifest.apps).map((app) => imageReference(to.registry, app).split('/').pop()).join(', ')})`);
+  }
+  return { from: from.registry, to: to.registry, release: { gitSha: release.manifest.gitSha, digest: release.digest }, items, stats, dryRun: options.dryRun };
+}

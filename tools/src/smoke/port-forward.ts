@@ -1,0 +1,50 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { CliError, ExitCode } from '../cli/errors';
+
+export interface PortForward {
+  url: string;
+  close(): void;
+}
+
+/**
+ * `kubectl port-forward svc/<app> :<port> --address 127.0.0.1`: kubectl picks a free loopback
+ * port and prints it; the smoke checks then reach the Service from the agent. kubectl comes
+ * from PATH (the pipeline's Azure CLI step has it) or SHIPYARD_KUBECTL.
+ */
+export function portForward(app: string, options: { namespace: string; servicePort?: number; kubectl?: string; timeoutMs?: number }): Promise<PortForward> {
+  const kubectl = options.kubectl ?? process.env.SHIPYARD_KUBECTL ?? 'kubectl';
+  const args = ['port-forward', '--namespace', options.namespace, `svc/${app}`, `:${options.servicePort ?? 80}`, '--address', '127.0.0.1'];
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(kubectl, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new CliError(`kubectl port-forward svc/${app} printed no port within ${(options.timeoutMs ?? 15_000) / 1000} s: ${output.trim()}`, ExitCode.environment));
+    }, options.timeoutMs ?? 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: `http://127.0.0.1:${match[1]}`, close: () => child.kill() });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(error.code === 'ENOENT' ? new CliError(`${kubectl} is not installed: smoke needs it to reach ${app} (or pass --url ${app}=<url>)`, ExitCode.environment) : error);
+    });
+    // 'close', not 'exit': kubectl's last words may still be in the pipe when it exits.
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      reject(new CliError(`kubectl port-forward svc/${app} exited with ${code}: ${output.trim()}`, ExitCode.environment));
+    });
+  });
+}

@@ -1,0 +1,70 @@
+import type { Environment } from '../charts/layout';
+import type { DeployReport } from '../deploy/converge';
+import { type HttpSettings, smokeChecks } from './checks';
+import { type PortForward, portForward } from './port-forward';
+import { type CheckResult, type RetryPolicy, runSmoke } from './run-smoke';
+import { resolveTargets, type SmokeTarget } from './targets';
+
+export interface SmokeStepOptions {
+  environment: Environment;
+  apps: readonly string[];
+  urls: Record<string, string>;
+  baseUrl?: string;
+  portForward: boolean;
+  namespace: string;
+  policy: RetryPolicy;
+  http: HttpSettings;
+  log: (line: string) => void;
+  /** With --rollback-on-failure: converges the environment back to its previous release. */
+  rollback?: () => Promise<DeployReport>;
+  /** Opens a port-forward (kubectl in the CLI; a stand-in in tests). */
+  forward?: (app: string) => Promise<PortForward>;
+  env?: NodeJS.ProcessEnv;
+  chartsRoot?: string;
+}
+
+export interface SmokeOutcome {
+  environment: Environment;
+  ok: boolean;
+  targets: SmokeTarget[];
+  results: CheckResult[];
+  /** Set when the checks failed and the environment was rolled back. */
+  rolledBack?: { to: string; from: string | null };
+  rollbackError?: string;
+}
+
+/** smoke: resolve where each app answers, run the checks, and on failure roll back when asked to. */
+export async function smokeEnvironment(options: SmokeStepOptions): Promise<SmokeOutcome> {
+  const { log } = options;
+  const { entry, targets } = resolveTargets({ ...options, urls: options.urls });
+  const forward = options.forward ?? ((app: string) => portForward(app, { namespace: options.namespace }));
+  const forwards: PortForward[] = [];
+  const urls: Record<string, string> = {};
+  let results: CheckResult[];
+  try {
+    for (const target of targets) {
+      if (target.url) urls[target.app] = target.url;
+      else {
+        const opened = await forward(target.app);
+        forwards.push(opened);
+        urls[target.app] = opened.url;
+      }
+      log(`${target.app}: ${urls[target.app]} (${target.source})${target.app === entry ? ' — entry' : ''}`);
+    }
+    results = await runSmoke(smokeChecks(options.apps, options.http), { urls, entry, found: {} }, options.policy, log);
+  } finally {
+    for (const opened of forwards) opened.close();
+  }
+  const ok = results.every((result) => result.ok);
+  const outcome: SmokeOutcome = { environment: options.environment, ok, targets, results };
+  if (!ok && options.rollback) {
+    log(`smoke failed in ${options.environment}: rolling back to the previous release`);
+    try {
+      const report = await options.rollback();
+      outcome.rolledBack = { to: report.release.gitSha, from: report.before?.gitSha ?? null };
+    } catch (error) {
+      outcome.rollbackError = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return outcome;
+}
