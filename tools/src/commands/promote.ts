@@ -35,7 +35,7 @@ export function promoteCommand(): Command {
       const ref = parseReleaseRef(options.release);
       const from = resolveRegistry(options.from);
       const to = resolveRegistry(options.to);
-      const [source, destination] = await openRegistries([from, to], options.caFile, log);
+      const [source, destination] = openRegistries([from, to], options.caFile, log);
       const report = await promoteRelease({ from: source, to: destination, ref, dryRun: Boolean(options.dryRun), log });
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {

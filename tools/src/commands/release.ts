@@ -50,7 +50,7 @@ export function releaseCommand(): Command {
       previous: options.previous,
       registry,
       apps,
-      openStore: () => openReleaseStore(options, log),
+      openStore: async () => openReleaseStore(options, log),
       git: gitHistory(workspaceRoot),
       log,
     });
@@ -68,7 +68,7 @@ export function releaseCommand(): Command {
   ).action(async (raw) => {
     const options = z.object({ release: z.string(), dryRun: z.boolean().optional(), ...registryFields }).parse(raw);
     const manifest = readReleaseFile(path.resolve(options.release));
-    const store = await openReleaseStore(options, log);
+    const store = openReleaseStore(options, log);
     await store.requireComplete(manifest);
     log(`all ${Object.keys(manifest.apps).length} images of ${manifest.gitSha.slice(0, 12)} exist in ${store.registry}`);
     if (options.dryRun) {
@@ -89,7 +89,7 @@ export function releaseCommand(): Command {
   ).action(async (raw) => {
     const options = z.object({ ref: z.string(), out: z.string().optional(), ...registryFields }).parse(raw);
     const ref = parseReleaseRef(options.ref);
-    const store = await openReleaseStore(options, log);
+    const store = openReleaseStore(options, log);
     const pulled = await store.pull(ref);
     log(`${options.ref} → release of ${pulled.manifest.gitSha} (${pulled.digest})`);
     const text = serializeRelease(pulled.manifest);
@@ -108,7 +108,7 @@ export function releaseCommand(): Command {
   ).action(async (raw) => {
     const options = z.object({ ref: z.string(), json: z.boolean().optional(), ...registryFields }).parse(raw);
     const ref = parseReleaseRef(options.ref);
-    const store = await openReleaseStore(options, log);
+    const store = openReleaseStore(options, log);
     const pulled = await store.pull(ref);
     const checks = await store.verify(pulled.manifest);
     for (const check of checks) log(`${check.ok ? 'ok     ' : 'MISSING'} ${check.app}: ${check.reference}${check.problem ? ` (${check.problem})` : ''}`);

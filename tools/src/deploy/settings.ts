@@ -34,7 +34,7 @@ export async function convergeSettings(raw: {
   if (raw.assumeNotInstalled && !raw.dryRun) throw new CliError('--assume-not-installed plans without reading the cluster; it is allowed with --dry-run only', ExitCode.usage);
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw.namespace)) throw new CliError(`--namespace "${raw.namespace}" is not a Kubernetes namespace name`, ExitCode.usage);
   const timeout = parseTimeout(raw.timeout);
-  const store = await openReleaseStore(raw, log);
+  const store = openReleaseStore(raw, log);
   return {
     environment,
     namespace: raw.namespace,

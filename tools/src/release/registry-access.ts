@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { ContainerRegistryContentClient } from '@azure/container-registry';
+import { ContainerRegistryContentClient } from '@azure/container-registry';
+import { DefaultAzureCredential } from '@azure/identity';
 import { CliError, ExitCode } from '../cli/errors';
 import { shipyardCacheDir } from '../images/cache-dir';
 import { defaultRegistryAddress, registryLayout } from '../registry/registry-settings';
@@ -87,11 +88,9 @@ export interface ConnectOptions {
 }
 
 /** A content-client factory for the registry: anonymous on loopback, Azure AD everywhere else. */
-export async function connectRegistry(registry: string, options: ConnectOptions = {}): Promise<RegistryClient> {
-  const { ContainerRegistryContentClient } = await import('@azure/container-registry');
+export function connectRegistry(registry: string, options: ConnectOptions = {}): RegistryClient {
   let credential: TokenCredential | undefined = options.credential;
   if (!credential && !isLoopbackRegistry(registry)) {
-    const { DefaultAzureCredential } = await import('@azure/identity');
     credential = new DefaultAzureCredential();
   }
   const endpoint = `https://${registry}`;

@@ -1,0 +1,188 @@
+/**
+ * release create/push/pull/verify, promote and deploy --dry-run as the pipeline runs them (the
+ * CLI as a process), against two real registries (Debian's docker-registry over HTTPS with
+ * their own self-signed certificates) on free loopback ports, with images pushed through the
+ * Azure SDK's content client, and the real charts rendered by the pinned helm.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as tar from 'tar';
+import { runCommand } from '../images/run-command';
+import { freePort } from '../images/testing/containers';
+import { startRegistry, stopRegistry } from '../registry/registry-server';
+import { parseRegistryAddress, type RegistryLayout, registryLayout } from '../registry/registry-settings';
+import { workspaceRoot } from '../workspace/root';
+import { mediaTypes, sha256Digest } from './oci';
+import { connectRegistry, type RegistryClient, trustCertificates } from './registry-access';
+import { parseRelease, releaseMediaType, releaseRepository } from './release-manifest';
+import { ReleaseStore } from './release-store';
+
+const cli = path.join(workspaceRoot, 'tools', 'bin', 'shipyard.cjs');
+const apps = ['catalog-api', 'checkout-api', 'storefront'];
+const git = (...args: string[]) => execFileSync('git', args, { cwd: workspaceRoot, encoding: 'utf8' }).trim();
+
+let work: string;
+const registries: Array<{ address: string; layout: RegistryLayout; client: RegistryClient }> = [];
+const head = git('rev-parse', 'HEAD');
+const parent = git('rev-parse', 'HEAD~1');
+
+function shipyard(...args: string[]) {
+  return runCommand(process.execPath, ['--conditions=@shipyard/source', cli, ...args], {
+    cwd: workspaceRoot,
+    // An empty cache: the only CA the CLI trusts is the one a test passes.
+    env: { ...process.env, SHIPYARD_CACHE: path.join(work, 'cache'), SHIPYARD_REGISTRY: '', SHIPYARD_REGISTRY_CA: '', NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    allowExitCodes: [1, 2, 3],
+  });
+}
+
+const registry = (index: number) => ['--registry', registries[index].address, '--ca-file', registries[index].layout.certFile];
+
+/** A small but real OCI image: a gzipped tar layer with one file, its config (diff_ids) and manifest. */
+async function pushImage(client: RegistryClient, repository: string, tag: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(work, 'layer-'));
+  fs.writeFileSync(path.join(dir, 'hello.txt'), `${repository} at ${tag}\n`);
+  const tarball = path.join(work, `${repository}-${tag}.tar`);
+  await tar.c({ file: tarball, cwd: dir, portable: true }, ['hello.txt']);
+  const uncompressed = fs.readFileSync(tarball);
+  const layer = gzipSync(uncompressed);
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['cat', '/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [sha256Digest(uncompressed)] } }));
+  const content = client.content(repository);
+  await content.uploadBlob(config);
+  await content.uploadBlob(layer);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: mediaTypes.ociManifest,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256Digest(layer), size: layer.length }],
+  };
+  return (await content.setManifest(Buffer.from(JSON.stringify(manifest)), { tag, mediaType: mediaTypes.ociManifest })).digest;
+}
+
+async function imagesFile(name: string, sha: string, built: string[]): Promise<string> {
+  const records: Record<string, unknown> = {};
+  for (const app of built) {
+    const repository = `${registries[0].address}/${app}`;
+    const digest = await pushImage(registries[0].client, app, sha);
+    records[app] = { repository, tag: sha, digest, reference: `${repository}@${digest}` };
+  }
+  const file = path.join(work, name);
+  fs.writeFileSync(file, JSON.stringify(records, null, 2));
+  return file;
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'shipyard-release-int-'));
+  for (const name of ['source', 'destination']) {
+    const address = parseRegistryAddress(`127.0.0.1:${await freePort()}`);
+    const layout = registryLayout(path.join(work, name));
+    await startRegistry(address, layout, () => undefined);
+    trustCertificates([layout.certFile]);
+    registries.push({ address: address.hostPort, layout, client: connectRegistry(address.hostPort) });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const { layout } of registries) await stopRegistry(layout, () => undefined);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('releases in a real registry over HTTPS', () => {
+  it('release create writes a complete manifest of the images built', async () => {
+    const images = await imagesFile('images-parent.json', parent, apps);
+    const out = path.join(work, 'release-parent.json');
+    const result = await shipyard('release', 'create', '--sha', parent, '--images', images, '--out', out, ...registry(0));
+    expect(result.stderr).toContain('3 built, 0 carried over');
+    expect(result.exitCode).toBe(0);
+    const manifest = parseRelease(fs.readFileSync(out, 'utf8'), out);
+    expect(Object.keys(manifest.apps)).toEqual(apps);
+    expect(manifest.apps['catalog-api'].image.repository).toBe('catalog-api');
+  });
+
+  it('release push stores it as an OCI artifact tagged by sha; pull and verify read it back', async () => {
+    const push = await shipyard('release', 'push', '--release', path.join(work, 'release-parent.json'), ...registry(0));
+    expect(push.exitCode).toBe(0);
+    const artifact = await registries[0].client.content(releaseRepository).getManifest(parent);
+    expect(artifact.manifest).toMatchObject({ artifactType: releaseMediaType, layers: [{ mediaType: releaseMediaType }] });
+    expect(push.stdout.trim()).toBe(`${registries[0].address}/${releaseRepository}@${artifact.digest}`);
+    const pull = await shipyard('release', 'pull', '--ref', parent, ...registry(0));
+    expect(pull.stdout).toBe(fs.readFileSync(path.join(work, 'release-parent.json'), 'utf8'));
+    const verify = await shipyard('release', 'verify', '--ref', parent, '--json', ...registry(0));
+    expect(verify.exitCode).toBe(0);
+    expect((JSON.parse(verify.stdout) as { checks: Array<{ ok: boolean }> }).checks.map((check) => check.ok)).toEqual([true, true, true]);
+  }, 60_000);
+
+  it('a new release carries unchanged apps over from the nearest earlier release', async () => {
+    const images = await imagesFile('images-head.json', head, ['storefront']);
+    const out = path.join(work, 'release-head.json');
+    const create = await shipyard('release', 'create', '--sha', head, '--images', images, '--out', out, ...registry(0));
+    expect(create.stderr).toContain(`carrying over from the release of ${parent.slice(0, 12)} (1 commit back)`);
+    expect(create.exitCode).toBe(0);
+    const earlier = parseRelease(fs.readFileSync(path.join(work, 'release-parent.json'), 'utf8'), 'parent');
+    const manifest = parseRelease(fs.readFileSync(out, 'utf8'), out);
+    expect(manifest.apps['catalog-api']).toEqual(earlier.apps['catalog-api']);
+    expect(manifest.apps.storefront.gitSha).toBe(head);
+    expect(manifest.previous?.gitSha).toBe(parent);
+    expect((await shipyard('release', 'push', '--release', out, ...registry(0))).exitCode).toBe(0);
+  }, 60_000);
+
+  it('verify fails, naming each missing image, in a registry without the images; an untrusted certificate is explained', async () => {
+    const absent = await shipyard('release', 'verify', '--ref', head, ...registry(1));
+    expect(absent.exitCode).toBe(1);
+    expect(absent.stderr).toContain(`no release ${head} in ${registries[1].address}/shipyard/releases`);
+    // The parent's manifest alone, without its images, in the second registry.
+    await new ReleaseStore(registries[1].client).push(parseRelease(fs.readFileSync(path.join(work, 'release-parent.json'), 'utf8'), 'parent'));
+    const stranger = await shipyard('release', 'verify', '--ref', parent, ...registry(1));
+    expect(stranger.exitCode).toBe(1);
+    for (const app of apps) expect(stranger.stderr).toMatch(new RegExp(`MISSING ${app}: ${registries[1].address.replaceAll('.', '\\.')}/${app}@sha256:[0-9a-f]{64} \\(not found in the registry\\)`));
+    expect(stranger.stderr).toContain(`shipyard: 3 of 3 images of release ${parent} are missing in ${registries[1].address}`);
+    const untrusted = await shipyard('release', 'verify', '--ref', head, '--registry', registries[0].address);
+    expect(untrusted.exitCode).toBe(3);
+    expect(untrusted.stderr).toMatch(/the TLS certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted .*--ca-file <file>/);
+  }, 60_000);
+
+  it('promote copies images and release by digest, verifies the destination, and copies nothing the second time', async () => {
+    const args = ['promote', '--from', registries[0].address, '--to', registries[1].address, '--release', head, '--json', '--ca-file', registries[0].layout.certFile, '--ca-file', registries[1].layout.certFile];
+    const first = await shipyard(...args);
+    expect(first.exitCode).toBe(0);
+    const report = JSON.parse(first.stdout) as { items: Array<{ name: string; result: string; digest: string }>; release: { digest: string } };
+    expect(report.items.map((item) => [item.name, item.result])).toEqual([...apps.map((app) => [app, 'copied']), ['release', 'copied']]);
+    const copied = await registries[1].client.content(releaseRepository).getManifest(head);
+    expect(copied.digest).toBe(report.release.digest);
+    for (const item of report.items.filter((entry) => entry.name !== 'release')) {
+      expect((await registries[1].client.content(item.name).getManifest(item.digest)).digest).toBe(item.digest);
+    }
+    const again = JSON.parse((await shipyard(...args)).stdout) as { items: Array<{ result: string }> };
+    expect(again.items.map((item) => item.result)).toEqual(['present', 'present', 'present', 'present']);
+    expect((await shipyard('release', 'verify', '--ref', head, ...registry(1))).exitCode).toBe(0);
+  }, 90_000);
+
+  it('deploy --dry-run verifies the release and prints the exact helm commands for the rendered charts', async () => {
+    const manifest = parseRelease(fs.readFileSync(path.join(work, 'release-head.json'), 'utf8'), 'head');
+    const result = await shipyard('deploy', '--env', 'staging', '--release', head, '--dry-run', '--assume-not-installed', '--namespace', 'shop', ...registry(1));
+    expect(result.stderr).toContain(`release ${head.slice(0, 12)}: all 3 images verified in ${registries[1].address}`);
+    expect(result.exitCode).toBe(0);
+    const target = registries[1].address;
+    for (const app of apps) {
+      const image = manifest.apps[app].image;
+      const upgrade = new RegExp(
+        [
+          `\\$ helm upgrade --install ${app} charts/${app} --namespace shop --create-namespace --rollback-on-failure --wait=watcher --timeout 10m`,
+          `--description 'shipyard release=${head} fingerprint=sha256:[0-9a-f]{64}'`,
+          `-f charts/environments/staging\\.yaml -f charts/${app}/values-staging\\.yaml`,
+          `--set-string image\\.repository=${target.replaceAll('.', '\\.')}/${app} --set-string image\\.tag=${image.tag} --set-string image\\.digest=${image.digest}$`,
+        ].join(' '),
+        'm',
+      );
+      expect(result.stdout).toMatch(upgrade);
+      expect(result.stdout).toContain(`    $ helm dependency update charts/${app} --skip-refresh\n`);
+      // helm template ran with the same values: the rendered pod runs exactly this digest.
+      expect(result.stderr).toMatch(new RegExp(`${app}: rendered \\d+ objects for staging; image ${target.replaceAll('.', '\\.')}/${app}@${image.digest}`));
+    }
+    expect(result.stderr).toContain(`would tag env-staging → ${head.slice(0, 12)}`);
+    expect(Object.keys((await registries[1].client.content(releaseRepository).getManifest(head)).manifest)).toContain('artifactType');
+    await expect(registries[1].client.content(releaseRepository).getManifest('env-staging')).rejects.toMatchObject({ statusCode: 404 });
+  }, 120_000);
+});
