@@ -2,7 +2,8 @@
 # build context is a folder `shipyard images build <app>` prepares (never the repository
 # root), holding only that app's pruned manifest, its dependency tarballs and its built files:
 #   manifest/  package.json, pruned package-lock.json, workspace_modules/*/package.json
-#   npm/       cache/ (dependency tarballs, offline install) or extra-ca.pem (online install)
+#   npm/       prune-node-modules.cjs, and cache/ (dependency tarballs, offline install) or
+#              extra-ca.pem (online install)
 #   payload/   dist/ of the app and workspace_modules/*/dist of the libraries it imports
 #
 # Base images are arguments. The defaults are the public images, so this file works as is
@@ -19,15 +20,15 @@ COPY npm/ /tmp/npm/
 COPY manifest/ /srv/
 # npm/cache present: install from it with no network. Otherwise install from the registry,
 # trusting npm/extra-ca.pem when given; that CA exists in this stage only, and nothing
-# under /tmp is copied to the runtime stage. Install scripts never run. TypeScript sources,
-# declarations, source maps and markdown docs of dependencies are dropped (never loaded at
-# run time); licence files stay.
+# under /tmp is copied to the runtime stage. Install scripts never run. Then
+# npm/prune-node-modules.cjs removes what Node never loads: TypeScript sources and
+# declarations, source maps, docs, published .npmrc files, and build folders only bundlers
+# or browsers use (see that script).
 RUN set -eu; \
     if [ -s /tmp/npm/extra-ca.pem ]; then export NODE_EXTRA_CA_CERTS=/tmp/npm/extra-ca.pem; fi; \
     if [ -d /tmp/npm/cache ]; then mode=--offline; cache=/tmp/npm/cache; else mode=--prefer-online; cache=/tmp/npm-download; fi; \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier "$mode" --cache "$cache"; \
-    find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.tsx' -o -name '*.map' \
-      -o -iname '*.md' -o -iname '*.markdown' \) ! -iname 'licen[cs]e*' -delete; \
+    node /tmp/npm/prune-node-modules.cjs node_modules; \
     rm -rf /tmp/npm /tmp/npm-download /root/.npm
 
 # ---- runtime stage: Node, the service, its production dependencies ----------------------
@@ -56,7 +57,9 @@ ARG OCI_REVISION
 ARG OCI_CREATED
 ARG OCI_VERSION
 ARG OCI_TITLE
+ARG RUNTIME_BASE
 LABEL org.opencontainers.image.source="${OCI_SOURCE}" \
+      org.opencontainers.image.base.name="${RUNTIME_BASE}" \
       org.opencontainers.image.revision="${OCI_REVISION}" \
       org.opencontainers.image.created="${OCI_CREATED}" \
       org.opencontainers.image.version="${OCI_VERSION}" \

@@ -103,7 +103,7 @@ function workspacePackages(graph: ProjectGraph, workspaceRoot: string): Map<stri
 /**
  * Prepares the small folder an app's image is built from (never the repository root):
  *   manifest/  package.json + pruned package-lock.json + each workspace library's package.json
- *   npm/       cache/ (offline) or extra-ca.pem (registry, optional)
+ *   npm/       prune-node-modules.cjs, and cache/ (offline) or extra-ca.pem (registry, optional)
  *   payload/   the app's built files and each workspace library's built files
  * The Dockerfile copies manifest/ and npm/ before `npm ci` and payload/ after it, so a
  * source change rebuilds only the last layers.
@@ -144,6 +144,7 @@ export async function prepareBuildContext(options: {
 
   const npmDir = path.join(contextDir, 'npm');
   fs.mkdirSync(npmDir, { recursive: true });
+  fs.copyFileSync(path.join(workspaceRoot, 'tools', 'docker', 'prune-node-modules.cjs'), path.join(npmDir, 'prune-node-modules.cjs'));
   if (options.dependencies.kind === 'offline') {
     const count = await seedNpmCache(lock, await hostNpmCacheDir(), path.join(npmDir, 'cache'), log);
     log(`${app}: ${count} tarballs from the local npm cache (the build installs offline)`);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { workspaceRoot } from '../workspace/root';
 import type { BuiltImage } from './service-images';
-import { docker, freePort, imageLayerFiles, largestPackages, removeContainer, startContainer, startSlowRequest, waitFor200, type SlowRequest } from './testing/containers';
+import { docker, freePort, imageLayerFiles, largestPackages, loadEveryDependency, removeContainer, startContainer, startSlowRequest, waitFor200, type SlowRequest } from './testing/containers';
 import { runCommand } from './run-command';
 
 const apps = ['catalog-api', 'checkout-api', 'storefront'] as const;
@@ -86,7 +86,7 @@ describe.each(apps)('%s image', (app) => {
     const forbidden = [
       /(^|\/)node_modules\/(jest|typescript|nx|ts-jest|tsx|eslint|@nx|@jest)\//,
       /(^|\/)\.git(\/|$)/,
-      /(^|\/)\.npmrc$/,
+      /(^|\/)\.npmrc/,
       /(^|\/)extra-ca\.pem$/,
       /_cacache\//,
       /^srv\/(src|apps|libs|tools)\//,
@@ -97,6 +97,13 @@ describe.each(apps)('%s image', (app) => {
     ];
     const offending = files.filter((file) => forbidden.some((pattern) => pattern.test(file)));
     expect(offending).toEqual([]);
+  });
+
+  it('loads every dependency by name with require() and import() (pruning kept what Node resolves)', async () => {
+    const result = await loadEveryDependency(image(app).reference);
+    process.stdout.write(`loaded ${app}: ${result.loaded} of ${result.packages} packages\n`);
+    expect(result.failures).toEqual([]);
+    expect(result.loaded).toBeGreaterThan(50);
   });
 
   it('carries OCI labels from the build: source, revision, created, version, title', async () => {
@@ -197,6 +204,18 @@ describe('registry round trip', () => {
     await docker('pull', record.reference);
     expect(await docker('image', 'inspect', '--format', '{{.Id}}', record.reference)).toBe(imageId);
     await docker('tag', record.reference, reference);
+  });
+});
+
+describe('moving tag', () => {
+  it('points at the same manifest as the immutable tag', async () => {
+    const digestFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shipyard-moving-')), 'images.json');
+    const result = await shipyard('images', 'push', 'catalog-api', '--moving-tag', 'integration-test', '--digest-file', digestFile, '--json');
+    expect(result.exitCode).toBe(0);
+    const record = (JSON.parse(result.stdout) as Record<string, { digest: string }>)['catalog-api'];
+    const moving = await runCommand('skopeo', ['inspect', '--tls-verify=false', `docker://${registry}/catalog-api:integration-test`]);
+    expect((JSON.parse(moving.stdout) as { Digest: string }).Digest).toBe(record.digest);
+    fs.rmSync(path.dirname(digestFile), { recursive: true, force: true });
   });
 });
 

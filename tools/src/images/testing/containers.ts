@@ -131,3 +131,31 @@ export async function largestPackages(image: string, count: number): Promise<Arr
     .slice(0, count)
     .map(([name, bytes]) => ({ name, megabytes: Math.round(bytes / 1e5) / 10 }));
 }
+
+/**
+ * Loads every top-level dependency of the image by name, with require() and with import(),
+ * from /srv as the service would: proves pruning left every entry point Node resolves.
+ * Packages without a root entry point ("." not exported) are skipped, as nobody can load them by name.
+ */
+const loadEverythingScript = `
+import fs from 'node:fs'; import path from 'node:path'; import { createRequire } from 'node:module';
+const root = '/srv/node_modules'; const require = createRequire('/srv/package.json');
+const names = [];
+for (const e of fs.readdirSync(root)) {
+  if (e.startsWith('.') || e === '@types') continue;
+  if (e.startsWith('@')) for (const s of fs.readdirSync(path.join(root, e))) names.push(e + '/' + s); else names.push(e);
+}
+const skip = new Set(['ERR_PACKAGE_PATH_NOT_EXPORTED', 'ERR_REQUIRE_ASYNC_MODULE']);
+const failures = []; let loaded = 0;
+for (const name of names) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, name, 'package.json'), 'utf8'));
+  if (!manifest.main && !manifest.exports && !fs.existsSync(path.join(root, name, 'index.js'))) continue;
+  try { require(name); loaded++; } catch (e) { if (!skip.has(e.code)) failures.push('require ' + name + ': ' + e.message.split('\\n')[0]); }
+  try { await import(name); } catch (e) { if (!skip.has(e.code)) failures.push('import ' + name + ': ' + e.message.split('\\n')[0]); }
+}
+process.stdout.write(JSON.stringify({ packages: names.length, loaded, failures }));`;
+
+export async function loadEveryDependency(image: string): Promise<{ packages: number; loaded: number; failures: string[] }> {
+  const output = await docker('run', '--rm', '--network', 'none', '--read-only', '--workdir', '/srv', '--entrypoint', '/nodejs/bin/node', image, '--input-type=module', '-e', loadEverythingScript);
+  return JSON.parse(output.split('\n').at(-1) ?? '{}') as { packages: number; loaded: number; failures: string[] };
+}
