@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { PageConfig } from './index-page';
 
@@ -35,8 +36,16 @@ export function browserTelemetry(connectionString: string | undefined, batchInte
   };
 }
 
-/** The SDK's prebuilt browser bundle inside node_modules (a runtime dependency of the storefront). */
+/**
+ * The SDK's prebuilt browser bundle. A build copies it next to the compiled server
+ * (dist/vendor, scripts/copy-assets.cjs) so the image needs no SDK package; running from the
+ * TypeScript sources (tests, editors) it comes from the installed devDependency.
+ */
 export function browserSdkFile(): string {
+  const built = path.join(__dirname, 'vendor', sdkBundleName);
+  if (existsSync(built)) return built;
   const manifest = require.resolve('@microsoft/applicationinsights-web/package.json');
-  return path.join(path.dirname(manifest), 'dist', 'es5', 'applicationinsights-web.min.js');
+  return path.join(path.dirname(manifest), 'dist', 'es5', sdkBundleName);
 }
+
+const sdkBundleName = 'applicationinsights-web.min.js';
