@@ -11,6 +11,7 @@ import { imagesCommand } from './commands/images';
 import { registryCommand } from './commands/registry';
 import { secretsCommand } from './commands/secrets';
 import { telemetryCommand } from './commands/telemetry';
+import { rehearseCommand } from './commands/rehearse';
 
 /**
  * The shipyard CLI. Each command lives in its own file under commands/ and is registered
@@ -33,5 +34,6 @@ export function buildProgram(): Command {
   program.addCommand(deployCommand());
   program.addCommand(promoteCommand());
   program.addCommand(smokeCommand());
+  program.addCommand(rehearseCommand());
   return program;
 }

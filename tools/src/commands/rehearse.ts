@@ -1,0 +1,105 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { CliError, ExitCode } from '../cli/errors';
+import { environments, parseEnvironment } from '../charts/layout';
+import { defaultNamespace } from '../charts/render';
+import { defaultRegistryAddress } from '../registry/registry-settings';
+import { runRehearsalBenchmark } from '../rehearse/benchmark';
+import { defaultPortBase } from '../rehearse/ports';
+import { rehearsalDown, rehearse } from '../rehearse/run-rehearsal';
+import { startServiceProxies } from '../rehearse/service-proxy';
+import { workspaceRoot } from '../workspace/root';
+
+const optionsSchema = z.object({
+  env: z.string(),
+  base: z.string().optional(),
+  portBase: z.coerce.number().int(),
+  registry: z.string(),
+  targets: z.string(),
+  smokeAttempts: z.coerce.number().int().min(1).max(50),
+  down: z.boolean().optional(),
+  dryRun: z.boolean().optional(),
+  json: z.boolean().optional(),
+});
+
+const write = (text: string) => process.stderr.write(text);
+
+export function rehearseCommand(): Command {
+  const command = new Command('rehearse')
+    .description(
+      "Play the pipeline on this machine with the pipeline's own commands: affected → nx lint/test/build → images → local registry + release → " +
+        'per environment: charts rendered with the overlay and release digests and checked → deploy (the deploy planner converging Docker containers ' +
+        'that run each rendered pod spec) → smoke (rollback to the previous release on failure) → telemetry arrived at the local endpoint. ' +
+        'Leaves the environment running; --down stops everything it started.',
+    )
+    .option('--env <envs>', `environments in promotion order, comma separated (${environments.join(',')})`, 'dev')
+    .option('--base <ref>', 'affected base (default: the commit of the previous rehearsal; none = everything)')
+    .option('--port-base <port>', 'first loopback port: Services at base+10·env+app, containers at base+100…, telemetry at base+90', String(defaultPortBase))
+    .option('--registry <ip:port>', 'local registry address (started if nothing answers there)', defaultRegistryAddress)
+    .option('--targets <list>', 'Nx targets run for the affected projects', 'lint,test,build')
+    .option('--smoke-attempts <n>', 'attempts per smoke check', '5')
+    .option('--down', 'stop and remove everything a rehearsal started (containers, Service stand-ins, telemetry endpoint, the registry if it started it)')
+    .option('--dry-run', 'with --down: say what would be stopped')
+    .option('--json', 'print the outcome as JSON on stdout')
+    .addHelpText('after', '\nExamples:\n  npm run rehearse\n  npm run rehearse -- --env dev,staging,prod\n  npm run rehearse -- --down\n')
+    .action(async (raw) => {
+      const options = optionsSchema.parse(raw);
+      if (options.down) {
+        const done = await rehearsalDown(workspaceRoot, write, { dryRun: options.dryRun });
+        if (options.json) process.stdout.write(`${JSON.stringify({ down: done }, null, 2)}\n`);
+        return;
+      }
+      if (options.dryRun) throw new CliError('--dry-run applies to --down only (a rehearsal changes only local, disposable state)', ExitCode.usage);
+      const envs = options.env.split(',').map((value) => parseEnvironment(value.trim()));
+      const ordered = environments.filter((environment) => envs.includes(environment));
+      const outcome = await rehearse({
+        root: workspaceRoot,
+        environments: ordered,
+        base: options.base,
+        portBase: options.portBase,
+        registry: options.registry,
+        targets: options.targets.split(',').map((t) => t.trim()).filter(Boolean),
+        namespace: defaultNamespace,
+        smokeAttempts: options.smokeAttempts,
+        write,
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+      if (!outcome.ok) process.exitCode = ExitCode.failed;
+    });
+
+  command
+    .command('services')
+    .description('(started by rehearse) the Service stand-ins: loopback TCP relays to the container each routes-file entry names')
+    .requiredOption('--routes <file>', 'routes file (service port → container port)')
+    .requiredOption('--ports <list>', 'service ports to listen on, comma separated')
+    .action(async (raw: { routes: string; ports: string }) => {
+      const ports = raw.ports.split(',').map(Number);
+      if (ports.some((p) => !Number.isInteger(p) || p <= 0)) throw new CliError(`--ports ${raw.ports}: expected port numbers`, ExitCode.usage);
+      let stop;
+      try {
+        stop = await startServiceProxies(ports, raw.routes);
+      } catch (error) {
+        throw new CliError(`cannot listen: ${(error as Error).message}`, ExitCode.environment);
+      }
+      process.stderr.write(`[services] listening on 127.0.0.1:${ports.join(',')}\n`);
+      await new Promise<void>((resolve) => {
+        const end = () => void stop().then(resolve);
+        process.once('SIGTERM', end);
+        process.once('SIGINT', end);
+      });
+    });
+
+  command
+    .command('benchmark')
+    .description('Cold rehearsal (base images present) vs warm rehearsal after a one-line change in one service, in a temporary clone; prints both and the ratio (target ≤ 0.3×).')
+    .option('--app <app>', 'service to change', 'catalog-api')
+    .option('--targets <list>', 'Nx targets per rehearsal', 'lint,test,build')
+    .option('--port-base <port>', 'port base for the clone', '18400')
+    .option('--json', 'print the figures as JSON')
+    .action(async (raw: { app: string; targets: string; portBase: string; json?: boolean }) => {
+      const result = await runRehearsalBenchmark({ app: raw.app, targets: raw.targets, portBase: Number(raw.portBase), log: (line) => process.stderr.write(`[benchmark] ${line}\n`) });
+      if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(`cold rehearsal: ${(result.coldMs / 1000).toFixed(1)} s\nwarm rehearsal after a one-line change in ${raw.app}: ${(result.warmMs / 1000).toFixed(1)} s\nratio warm/cold: ${result.ratio.toFixed(2)} (target ≤ 0.3)\n`);
+    });
+  return command;
+}
