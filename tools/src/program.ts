@@ -11,6 +11,9 @@ import { imagesCommand } from './commands/images';
 import { registryCommand } from './commands/registry';
 import { secretsCommand } from './commands/secrets';
 import { telemetryCommand } from './commands/telemetry';
+import { azdoCommand } from './commands/azdo';
+import { annotateCommand } from './commands/annotate';
+import { workitemsCommand } from './commands/workitems';
 import { rehearseCommand } from './commands/rehearse';
 
 /**
@@ -34,6 +37,9 @@ export function buildProgram(): Command {
   program.addCommand(deployCommand());
   program.addCommand(promoteCommand());
   program.addCommand(smokeCommand());
+  program.addCommand(azdoCommand());
+  program.addCommand(annotateCommand());
+  program.addCommand(workitemsCommand());
   program.addCommand(rehearseCommand());
   return program;
 }
