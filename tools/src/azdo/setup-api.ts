@@ -31,8 +31,9 @@ export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, pol
   const project = target.project;
   const fail = (error: unknown, doing: string, needs: string) => describeFailure(error, failureContext(target, credential, doing, needs));
   const environmentsRole = (role: string) => `the '${role}' role on Pipelines › Environments › Security in project ${project} (a personal access token also needs the scope Environment (Read & manage))`;
-  const administer = (name: string) =>
-    `'Administer' on environment ${name} (the Administrator role in Pipelines › Environments › ${name} › Security; a personal access token also needs the scope Environment (Read & manage))`;
+  const administer = (name: string, scope = 'Environment (Read & manage)') =>
+    `'Administer' on environment ${name} (the Administrator role in Pipelines › Environments › ${name} › Security; a personal access token also needs the scope ${scope})`;
+  const checksScope = 'Build (Read & execute), which the checks API asks for';
   const checksUrl = (suffix: string, query: Record<string, string>) => {
     const url = new URL(`${encodeURIComponent(project)}/_apis/pipelines/checks/configurations${suffix}`, target.collectionUrl);
     for (const [key, value] of Object.entries({ ...query, 'api-version': checksApiVersion })) url.searchParams.set(key, value);
@@ -79,7 +80,7 @@ export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, pol
         const list = await requestJson<{ value?: ExistingCheck[] }>({ method: 'GET', url, authorization: credential.authorization, policy });
         return list?.value ?? [];
       } catch (error) {
-        throw fail(error, doing, administer(environment.name));
+        throw fail(error, doing, administer(environment.name, checksScope));
       }
     },
     async createCheck(environmentName, body) {
@@ -87,7 +88,7 @@ export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, pol
       try {
         return await requestJson<ExistingCheck>({ method: 'POST', url: checksUrl('', {}), authorization: credential.authorization, body, policy });
       } catch (error) {
-        throw fail(error, doing, administer(environmentName));
+        throw fail(error, doing, administer(environmentName, checksScope));
       }
     },
     async updateCheck(environmentName, id, body) {
@@ -95,7 +96,7 @@ export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, pol
       try {
         return await requestJson<ExistingCheck>({ method: 'PATCH', url: checksUrl(`/${id}`, {}), authorization: credential.authorization, body, policy });
       } catch (error) {
-        throw fail(error, doing, administer(environmentName));
+        throw fail(error, doing, administer(environmentName, checksScope));
       }
     },
     async resolveApprover(text) {

@@ -174,6 +174,7 @@ describe('azdo setup against a loopback Azure DevOps', () => {
     await expect(run(false)).rejects.toThrow(
       "adding the Approval check to environment shipyard-prod: permission denied (403): the token needs 'Administer' on environment shipyard-prod (the Administrator role in Pipelines › Environments › shipyard-prod › Security;",
     );
+    await expect(run(false)).rejects.toThrow(/a personal access token also needs the scope Build \(Read & execute\), which the checks API asks for\)/);
     await expect(run(false)).rejects.toThrow(/it acts as the pipeline's build service identity \("Ship Yard Build Service \(contoso\)"/);
   });
 
