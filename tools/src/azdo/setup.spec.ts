@@ -122,16 +122,19 @@ describe('azdo setup against a loopback Azure DevOps', () => {
     if (!approval) throw new Error('no approval check');
     approval.settings = { ...approval.settings, approvers: [{ id: leadId }], minRequiredApprovers: 2 };
     const dev = [...fake.environments.values()].find((environment) => environment.name === 'shipyard-dev');
+    if (dev) dev.description = 'edited by hand';
     const businessHours = fake.addCheck({ type: { ...checkTypes.taskCheck }, settings: { definitionRef: { id: '445fde2f-6c39-441c-807f-8a59ff2e075f' } }, resource: { type: 'environment', id: String(dev?.id) }, timeout: 60 });
     const writesBefore = fake.writes.length;
 
     const report = await run(false);
     const changed = report.plan.items.filter((item) => item.action !== 'unchanged');
     expect(formatPlan({ items: changed })).toEqual([
+      'update     environment shipyard-dev (description changed)',
       `left alone check shipyard-dev: check ${businessHours.id} (a Task Check check shipyard does not manage)`,
       `update     check shipyard-prod: approval (approvers [${leadId}] → [${leadId}, ${groupId}]; minRequiredApprovers 2 → 1)`,
     ]);
-    expect(fake.writes.slice(writesBefore)).toEqual([`PATCH Ship Yard/_apis/pipelines/checks/configurations/${approval.id}`]);
+    expect(fake.writes.slice(writesBefore)).toEqual([`PATCH Ship Yard/_apis/distributedtask/environments/${dev?.id}`, `PATCH Ship Yard/_apis/pipelines/checks/configurations/${approval.id}`]);
+    expect(dev?.description).toBe('development');
     expect(fake.checks.get(approval.id)?.settings.minRequiredApprovers).toBe(1);
     expect(fake.checks.has(businessHours.id)).toBe(true);
   });
