@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exec } from './docker-cli';
@@ -21,6 +21,8 @@ export async function cloneWorkspace(prefix = 'shipyard-rehearsal-'): Promise<Wo
   const cloned = await exec('git', ['clone', '--quiet', '--no-hardlinks', workspaceRoot, dir]);
   if (cloned.code !== 0) throw new Error(`git clone failed: ${cloned.stderr}`);
   symlinkSync(path.join(workspaceRoot, 'node_modules'), path.join(dir, 'node_modules'));
+  // .gitignore's node_modules/ matches a folder, not this symlink: without this the clone counts as dirty.
+  appendFileSync(path.join(dir, '.git', 'info', 'exclude'), '/node_modules\n');
   const git = async (args: string[]) => {
     const result = await exec('git', ['-c', 'user.name=rehearsal', '-c', 'user.email=rehearsal@example.invalid', ...args], { cwd: dir });
     if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, realpathSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
@@ -127,10 +127,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     telemetry: {},
   };
 
-  const shipyard = async (args: string[]) => {
-    log(`$ shipyard ${args.join(' ').slice(0, 200)}`);
+  const shipyard = async (args: string[], hide?: (line: string) => boolean) => {
+    log(`$ shipyard ${args.join(' ').slice(0, 160)}${args.join(' ').length > 160 ? '…' : ''}`);
     const [command, argv] = shipyardArgs(root, args);
-    const result = await exec(command, argv, { cwd: root, env, onLine: (line) => write(`    ${line}\n`) });
+    const result = await exec(command, argv, { cwd: root, env, onLine: (line) => (hide?.(line) ? undefined : write(`    ${line}\n`)) });
     if (result.code !== 0) throw new StageFailed(`shipyard ${args[0]} ${args[1] ?? ''} exited ${result.code}: ${lastLines(result.stderr, 3)}`);
     return result.stdout;
   };
@@ -168,7 +168,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       } else {
         const files = (await git(['ls-files'])).split('\n').filter(Boolean);
         log(base ? `base ${base} is not in this clone: everything is affected` : 'no previous rehearsal: everything is affected');
-        await shipyard(['affected', '--files', files.join(','), '--out', path.relative(root, file)]);
+        // Every tracked file changed: the per-file lines would be the whole checkout, so only the verdicts are shown.
+        await shipyard(['affected', '--files', files.join(','), '--out', path.relative(root, file)], (line) => /^ {6}\S/.test(line));
       }
       const affected = JSON.parse(readFileSync(file, 'utf8')) as { apps: { name: string; reasons: string[] }[]; base: string | null };
       outcome.apps.affected = affected.apps.map((a) => a.name).filter((name) => appNames.includes(name));
@@ -178,7 +179,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     // 2. lint, test, build through Nx
     await stage('lint/test/build', async () => {
       const base = options.base ?? state.lastReleaseSha;
-      const nx = path.join(root, 'node_modules', 'nx', 'bin', 'nx.js');
+      const nx = realpathSync(path.join(root, 'node_modules', '.bin', 'nx'));
       const args = base && outcome.apps.affected.length < appNames.length
         ? ['affected', '-t', ...options.targets, `--base=${base}`, '--outputStyle=static', '--parallel=2']
         : ['run-many', '-t', ...options.targets, '--outputStyle=static', '--parallel=2'];

@@ -26,8 +26,10 @@ export function checkTelemetry(envelopes: readonly EnvelopeLike[], apps: readonl
   const dependencies: Record<string, number> = {};
   const operations = new Map<string, Set<string>>();
   for (const envelope of envelopes) {
-    const role = tag(envelope, 'ai.cloud.role');
-    if (!role || !apps.includes(role)) continue;
+    // The SDK names the role <service.namespace>.<service.name> when the namespace is set (it is in the charts).
+    const cloudRole = tag(envelope, 'ai.cloud.role');
+    const role = apps.find((app) => cloudRole === app || cloudRole?.endsWith(`.${app}`));
+    if (!role) continue;
     const type = envelope.data?.baseType;
     if (type === 'RequestData') {
       requests[role] += 1;
