@@ -11,7 +11,6 @@ import { imagesCommand } from './commands/images';
 import { registryCommand } from './commands/registry';
 import { secretsCommand } from './commands/secrets';
 import { telemetryCommand } from './commands/telemetry';
-import { rehearseCommand } from './commands/rehearse';
 import { azdoCommand } from './commands/azdo';
 import { annotateCommand } from './commands/annotate';
 import { workitemsCommand } from './commands/workitems';
@@ -38,7 +37,6 @@ export function buildProgram(): Command {
   program.addCommand(deployCommand());
   program.addCommand(promoteCommand());
   program.addCommand(smokeCommand());
-  program.addCommand(rehearseCommand());
   program.addCommand(azdoCommand());
   program.addCommand(annotateCommand());
   program.addCommand(workitemsCommand());
