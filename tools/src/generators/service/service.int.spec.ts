@@ -44,7 +44,7 @@ function manifests(rendered: string): Array<{ kind: string; spec: Record<string,
     .filter(Boolean);
 }
 
-const npmLockOnly = () => npm('install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund');
+const npmLockOnly = () => npm('install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--no-update-notifier');
 
 beforeAll(async () => {
   copy = copyWorkspace(workspaceRoot, 'shipyard-service-generator-');
