@@ -34,6 +34,7 @@ function podSpec(overrides: Partial<PodSpec['containers'] extends (infer C)[] | 
 }
 
 const ctx: RunContext = {
+  workspace: 'abc123',
   environment: 'dev',
   namespace: 'shipyard',
   app: 'checkout-api',
@@ -78,7 +79,7 @@ describe('dockerRunFor', () => {
   });
 
   it('labels the container so the rehearsal finds it and --down removes it', () => {
-    expect(pairs(run.args, '--label')).toEqual(expect.arrayContaining(['shipyard.rehearsal=1', 'shipyard.env=dev', 'shipyard.app=checkout-api', 'shipyard.revision=3', 'shipyard.port=18103']));
+    expect(pairs(run.args, '--label')).toEqual(expect.arrayContaining(['shipyard.rehearsal=1', 'shipyard.workspace=abc123', 'shipyard.env=dev', 'shipyard.app=checkout-api', 'shipyard.revision=3', 'shipyard.port=18103']));
   });
 
   it('waits as long as the startup and readiness probes allow', () => {

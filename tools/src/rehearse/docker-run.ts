@@ -4,6 +4,8 @@ import type { Container, PodSpec, SecurityContext } from '../charts/pod-template
 
 /** What the container stand-in needs besides the rendered pod spec. */
 export interface RunContext {
+  /** Which checkout's rehearsal the container belongs to (several clones may rehearse on one engine). */
+  workspace: string;
   environment: string;
   namespace: string;
   app: string;
@@ -33,6 +35,12 @@ export interface ContainerRun {
 }
 
 export const rehearsalLabel = 'shipyard.rehearsal';
+export const workspaceLabel = 'shipyard.workspace';
+
+/** Short id of a checkout, from its path: the label value that keeps clones' rehearsals apart. */
+export function workspaceId(root: string): string {
+  return createHash('sha256').update(root).digest('hex').slice(0, 12);
+}
 const caMountPath = '/etc/shipyard/extra-ca.pem';
 
 /** Kubernetes quantities → docker's: CPU "250m" → "0.25"; memory "192Mi"/"1G" → bytes. */
@@ -136,7 +144,7 @@ export function dockerRunFor(spec: PodSpec, ctx: RunContext): ContainerRun {
     .digest('hex')
     .slice(0, 16);
   const args = ['run', '--detach', '--name', name, '--network', 'host'];
-  const labels = { [rehearsalLabel]: '1', 'shipyard.env': ctx.environment, 'shipyard.app': ctx.app, 'shipyard.revision': String(ctx.revision), 'shipyard.spec': specHash, 'shipyard.port': String(ctx.port) };
+  const labels = { [rehearsalLabel]: '1', [workspaceLabel]: ctx.workspace, 'shipyard.env': ctx.environment, 'shipyard.app': ctx.app, 'shipyard.revision': String(ctx.revision), 'shipyard.spec': specHash, 'shipyard.port': String(ctx.port) };
   for (const [key, value] of Object.entries(labels)) args.push('--label', `${key}=${value}`);
   if (security.runAsUser !== undefined) args.push('--user', `${security.runAsUser}:${security.runAsGroup ?? security.runAsUser}`);
   if (security.readOnlyRootFilesystem) args.push('--read-only');

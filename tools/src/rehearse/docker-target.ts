@@ -8,7 +8,7 @@ import type { HelmRunner } from '../deploy/helm-runner';
 import type { Environment } from '../charts/layout';
 import { type RunningContainer, planContainers } from './container-plan';
 import { docker, lastLines } from './docker-cli';
-import { type ContainerRun, dockerRunFor, rehearsalLabel } from './docker-run';
+import { type ContainerRun, dockerRunFor, rehearsalLabel, workspaceLabel } from './docker-run';
 import { containerPort, type PortLayout, servicePort, serviceUrls } from './ports';
 
 /** One helm revision as the stand-in records it; the pod spec is kept so `rollback N` can run it again. */
@@ -23,6 +23,7 @@ interface Revision {
 }
 
 export interface DockerTargetOptions {
+  workspace: string;
   environment: Environment;
   namespace: string;
   ports: PortLayout;
@@ -186,7 +187,7 @@ export class DockerDeployTarget implements HelmRunner {
 
   /** The app's rehearsal containers in this environment. */
   async containers(app: string): Promise<RunningContainer[]> {
-    const listed = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=shipyard.env=${this.options.environment}`, '--filter', `label=shipyard.app=${app}`, '--format', '{{json .}}']);
+    const listed = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=${workspaceLabel}=${this.options.workspace}`, '--filter', `label=shipyard.env=${this.options.environment}`, '--filter', `label=shipyard.app=${app}`, '--format', '{{json .}}']);
     if (listed.code !== 0) throw new Error(`docker ps failed: ${lastLines(listed.stderr)}`);
     return listed.stdout
       .split('\n')
@@ -212,6 +213,7 @@ export class DockerDeployTarget implements HelmRunner {
 
   private runFor(app: string, revision: Revision, namespace: string, port: number): ContainerRun {
     return dockerRunFor(revision.podSpec, {
+      workspace: this.options.workspace,
       environment: this.options.environment,
       namespace,
       app,

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { oneLineChange } from './benchmark';
+import { workspaceId } from './docker-run';
 import { cloneWorkspace, type WorkspaceClone } from './clone';
 import { portLayout, rehearsalPorts } from './ports';
 import type { RehearsalOutcome } from './run-rehearsal';
@@ -122,7 +123,7 @@ describeWithDocker(`shipyard rehearse${dockerReachable ? '' : ' (skipped: no Doc
     expect(pids).toHaveLength(2);
     const result = await clone.shipyard(['rehearse', '--down']);
     expect(result.code).toBe(0);
-    const containers = spawnSync('docker', ['ps', '--all', '--quiet', '--filter', 'label=shipyard.rehearsal=1'], { encoding: 'utf8' }).stdout.trim();
+    const containers = spawnSync('docker', ['ps', '--all', '--quiet', '--filter', 'label=shipyard.rehearsal=1', '--filter', `label=shipyard.workspace=${workspaceId(clone.dir)}`], { encoding: 'utf8' }).stdout.trim();
     expect(containers).toBe('');
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
     const ports = rehearsalPorts(portLayout(portBase, apps), ['dev']);

@@ -19,7 +19,7 @@ import { parseReleaseRef } from '../release/release-ref';
 import { smokeEnvironment } from '../smoke/smoke-step';
 import { docker, exec, lastLines } from './docker-cli';
 import { DockerDeployTarget } from './docker-target';
-import { rehearsalLabel } from './docker-run';
+import { rehearsalLabel, workspaceId, workspaceLabel } from './docker-run';
 import { portLayout, type PortLayout, rehearsalPorts, servicePort, serviceUrls, telemetryPort } from './ports';
 import { ownProcessAlive, readState, type RehearsalState, statePaths, type StatePaths, writeState } from './state';
 import { formatSummary, progressLine, type StageRecord } from './summary';
@@ -156,7 +156,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   if ((await git(['status', '--porcelain', '--untracked-files=no'])) !== '') {
     throw new CliError('the working tree has uncommitted changes: commit them first (a rehearsal, like the pipeline, releases a commit)', ExitCode.usage);
   }
-  await checkPorts(ports, options.environments, state);
+  await checkPorts(root, ports, options.environments, state);
 
   try {
     // 1. affected
@@ -250,6 +250,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
 
       const settings = await convergeSettings({ env: environment, timeout: '5m', namespace: options.namespace, registry, caFile: [layout.certFile] }, (line) => log(`[deploy] ${line}`));
       const target = new DockerDeployTarget({
+        workspace: workspaceId(root),
         environment,
         namespace: options.namespace,
         ports,
@@ -288,7 +289,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
         if (result.rolledBack) return { did: `FAILED (${failedNames}); rolled back from ${result.rolledBack.from?.slice(0, 12)} to ${result.rolledBack.to.slice(0, 12)}`, result: 'rolled back' };
         throw new StageFailed(`${failedNames}${result.rollbackError ? `; rollback failed: ${result.rollbackError}` : ''}`);
       });
-      outcome.containers[environment] = await runningContainers(environment);
+      outcome.containers[environment] = await runningContainers(root, environment);
       if (smoke === 'rolled back') {
         overall = 'rolled back';
         break;
@@ -319,11 +320,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   return outcome;
 }
 
-async function checkPorts(ports: PortLayout, environments: readonly Environment[], state: RehearsalState): Promise<void> {
+async function checkPorts(root: string, ports: PortLayout, environments: readonly Environment[], state: RehearsalState): Promise<void> {
   const ours = new Set<number>();
   if (ownProcessAlive(state.proxy?.pid)) for (const port of state.proxy?.ports ?? []) ours.add(port);
   if (ownProcessAlive(state.telemetry?.pid)) ours.add(telemetryPort(ports));
-  const listed = await docker(['ps', '--filter', `label=${rehearsalLabel}=1`, '--format', '{{.Label "shipyard.port"}}']);
+  const listed = await docker(['ps', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=${workspaceLabel}=${workspaceId(root)}`, '--format', '{{.Label "shipyard.port"}}']);
   for (const port of listed.stdout.split('\n').filter(Boolean)) ours.add(Number(port));
   const busy: number[] = [];
   for (const port of rehearsalPorts(ports, environments)) if (!ours.has(port) && !(await portFree(port))) busy.push(port);
@@ -393,8 +394,8 @@ async function envelopeCount(endpoint: { url: string; caFile: string }): Promise
   return (await fetchEnvelopes(endpoint)).length;
 }
 
-async function runningContainers(environment: string): Promise<Record<string, string>> {
-  const listed = await docker(['ps', '--no-trunc', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=shipyard.env=${environment}`, '--format', '{{.Label "shipyard.app"}} {{.ID}}']);
+async function runningContainers(root: string, environment: string): Promise<Record<string, string>> {
+  const listed = await docker(['ps', '--no-trunc', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=${workspaceLabel}=${workspaceId(root)}`, '--filter', `label=shipyard.env=${environment}`, '--format', '{{.Label "shipyard.app"}} {{.ID}}']);
   return Object.fromEntries(listed.stdout.split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]));
 }
 
@@ -408,7 +409,7 @@ export async function rehearsalDown(root: string, write: (text: string) => void,
     write(`[rehearse] ${options.dryRun ? 'would: ' : ''}${line}\n`);
   };
   await requireDocker();
-  const listed = await docker(['ps', '--all', '--quiet', '--filter', `label=${rehearsalLabel}=1`]);
+  const listed = await docker(['ps', '--all', '--quiet', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=${workspaceLabel}=${workspaceId(root)}`]);
   const ids = listed.stdout.split('\n').filter(Boolean);
   if (ids.length > 0) {
     if (!options.dryRun) await docker(['rm', '--force', ...ids]);
