@@ -244,8 +244,12 @@ async function main(): Promise<void> {
         }
       }
     }
-    if (keep) log(`kept ${root}`);
-    else removeWorktree(root);
+    if (keep) log(`kept ${root} and the step logs in ${logDir}`);
+    else {
+      removeWorktree(root);
+      if (outcomes.every((outcome) => outcome.steps.every((step) => step.ok)) && outcomes.length === scenarios.length) fs.rmSync(logDir, { recursive: true, force: true });
+      else log(`step logs kept in ${logDir}`);
+    }
   }
 }
 
