@@ -26,6 +26,8 @@ const write = (text: string) => process.stderr.write(text);
 
 export function rehearseCommand(): Command {
   const command = new Command('rehearse')
+    // `rehearse benchmark --targets …` and `rehearse --targets …` share option names: options after a subcommand are the subcommand's.
+    .enablePositionalOptions()
     .description(
       "Play the pipeline on this machine with the pipeline's own commands: affected → nx lint/test/build → images → local registry + release → " +
         'per environment: charts rendered with the overlay and release digests and checked → deploy (the deploy planner converging Docker containers ' +
