@@ -26,8 +26,6 @@ const write = (text: string) => process.stderr.write(text);
 
 export function rehearseCommand(): Command {
   const command = new Command('rehearse')
-    // `rehearse benchmark --targets …` and `rehearse --targets …` share option names: options after a subcommand are the subcommand's.
-    .enablePositionalOptions()
     .description(
       "Play the pipeline on this machine with the pipeline's own commands: affected → nx lint/test/build → images → local registry + release → " +
         'per environment: charts rendered with the overlay and release digests and checked → deploy (the deploy planner converging Docker containers ' +
@@ -93,13 +91,15 @@ export function rehearseCommand(): Command {
 
   command
     .command('benchmark')
-    .description('Cold rehearsal (base images present) vs warm rehearsal after a one-line change in one service, in a temporary clone; prints both and the ratio (target ≤ 0.3×).')
+    .description(
+      'Cold rehearsal (base images present) vs warm rehearsal after a one-line change in one service, in a temporary clone; prints both and the ratio (target ≤ 0.3×). ' +
+        "Takes rehearse's --targets and --port-base (e.g. shipyard rehearse benchmark --targets lint,build).",
+    )
     .option('--app <app>', 'service to change', 'catalog-api')
-    .option('--targets <list>', 'Nx targets per rehearsal', 'lint,test,build')
-    .option('--port-base <port>', 'port base for the clone', '18400')
     .option('--json', 'print the figures as JSON')
-    .action(async (raw: { app: string; targets: string; portBase: string; json?: boolean }) => {
-      const result = await runRehearsalBenchmark({ app: raw.app, targets: raw.targets, portBase: Number(raw.portBase), log: (line) => process.stderr.write(`[benchmark] ${line}\n`) });
+    .action(async (_raw: unknown, self: Command) => {
+      const raw = z.object({ app: z.string(), targets: z.string(), portBase: z.coerce.number().int(), json: z.boolean().optional() }).parse(self.optsWithGlobals());
+      const result = await runRehearsalBenchmark({ app: raw.app, targets: raw.targets, portBase: raw.portBase, log: (line) => process.stderr.write(`[benchmark] ${line}\n`) });
       if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`cold rehearsal: ${(result.coldMs / 1000).toFixed(1)} s\nwarm rehearsal after a one-line change in ${raw.app}: ${(result.warmMs / 1000).toFixed(1)} s\nratio warm/cold: ${result.ratio.toFixed(2)} (target ≤ 0.3)\n`);
     });
