@@ -1,22 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { runShipyard } from '../../testing/run-shipyard';
 import { workspaceRoot } from '../workspace/root';
 
 /** Runs `shipyard affected` as the pipeline does, with Azure Pipelines' variables for a branch build. */
-function runShipyard(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const bin = path.join(workspaceRoot, 'tools', 'bin', 'shipyard.cjs');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@shipyard/source', bin, ...args], { cwd: path.join(workspaceRoot, 'apps'), env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runAffected = (args: string[], env: NodeJS.ProcessEnv) => runShipyard(args, { cwd: path.join(workspaceRoot, 'apps'), env });
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: workspaceRoot, encoding: 'utf8' }).trim();
 
@@ -55,7 +45,7 @@ describe('shipyard affected (the command, in a simulated Azure Pipelines branch 
   it('nothing since the last successful run: empty matrices and hasApps=false as output variables', async () => {
     status = 200;
     sourceVersion = git('rev-parse', 'HEAD');
-    const result = await runShipyard(['affected', '--azure'], azureEnv());
+    const result = await runAffected(['affected', '--azure'], azureEnv());
     expect(result.stderr).not.toContain('unexpected error');
     expect(result.code).toBe(0);
     expect(seen.at(-1)).toBe(
@@ -70,7 +60,7 @@ describe('shipyard affected (the command, in a simulated Azure Pipelines branch 
 
   it('API failure: a visible ##vso warning and HEAD~1 as the base', async () => {
     status = 500;
-    const result = await runShipyard(['affected', '--azure', '--json'], azureEnv());
+    const result = await runAffected(['affected', '--azure', '--json'], azureEnv());
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^##vso\[task\.logissue type=warning\].*answered 500.*HEAD~1/m);
     const json = JSON.parse(result.stdout.slice(0, result.stdout.indexOf('##vso'))) as { base: string; how: string; apps: unknown[] };
@@ -78,14 +68,14 @@ describe('shipyard affected (the command, in a simulated Azure Pipelines branch 
   }, 90_000);
 
   it('--files with --json lists the app a file belongs to, with its reason', async () => {
-    const result = await runShipyard(['affected', '--json', '--files', 'apps/catalog-api/src/main.ts,docs/guide.md'], azureEnv());
+    const result = await runAffected(['affected', '--json', '--files', 'apps/catalog-api/src/main.ts,docs/guide.md'], azureEnv());
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout) as { apps: Array<{ name: string; reasons: string[] }> };
     expect(json.apps).toEqual([{ name: 'catalog-api', reasons: ['changed: apps/catalog-api/src/main.ts'] }]);
   }, 90_000);
 
   it('a bad --base is a usage error naming it', async () => {
-    const result = await runShipyard(['affected', '--base', 'no-such-rev'], azureEnv());
+    const result = await runAffected(['affected', '--base', 'no-such-rev'], azureEnv());
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--base "no-such-rev" does not name a commit in this repository');
   }, 90_000);

@@ -1,21 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { runShipyard } from '../../testing/run-shipyard';
 import { workspaceRoot } from '../workspace/root';
 
-function shipyard(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const bin = path.join(workspaceRoot, 'tools', 'bin', 'shipyard.cjs');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@shipyard/source', bin, ...args], { cwd: workspaceRoot, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const shipyard = (args: string[], env: NodeJS.ProcessEnv = {}) => runShipyard(args, { env: { ...process.env, ...env } });
 
 const fixture = (name: string) => path.join('tools', 'src', 'pipelines', 'fixtures', name);
 
