@@ -101,7 +101,7 @@ describeWithDocker(`shipyard rehearse${dockerReachable ? '' : ' (skipped: no Doc
 
   it('after a one-line change in one service, rebuilds, pushes and replaces only that service', async () => {
     const [before] = outcomes;
-    oneLineChange(clone.dir, 'catalog-api');
+    const changed = oneLineChange(clone.dir, 'catalog-api');
     await commit('one-line change in catalog-api');
     const { code, outcome } = await rehearse();
     expect(code).toBe(0);
@@ -109,6 +109,10 @@ describeWithDocker(`shipyard rehearse${dockerReachable ? '' : ' (skipped: no Doc
     const changedDigests = apps.filter((app) => outcome.digests[app] !== before.digests[app]);
     const changedContainers = apps.filter((app) => outcome.containers.dev[app] !== before.containers.dev[app]);
     expect({ changedDigests, changedContainers }).toEqual({ changedDigests: ['catalog-api'], changedContainers: ['catalog-api'] });
+    // The new container runs the changed code (Nx rebuilt it before the image was built).
+    const marker = readFileSync(path.join(clone.dir, changed), 'utf8').trim().split('\n').at(-1) ?? '';
+    const shipped = spawnSync('docker', ['exec', outcome.containers.dev['catalog-api'], '/nodejs/bin/node', '-e', "process.stdout.write(require('fs').readFileSync('/srv/dist/main.js','utf8'))"], { encoding: 'utf8' }).stdout;
+    expect(shipped).toContain(/rehearsalMarker = (\d+)/.exec(marker)?.[1]);
   });
 
   it('rolls back to the previous release when the smoke test fails', async () => {

@@ -22,7 +22,7 @@ import { DockerDeployTarget } from './docker-target';
 import { rehearsalLabel, workspaceId, workspaceLabel } from './docker-run';
 import { portLayout, type PortLayout, rehearsalPorts, servicePort, serviceUrls, telemetryPort } from './ports';
 import { ownProcessAlive, readState, type RehearsalState, statePaths, type StatePaths, writeState } from './state';
-import { formatSummary, progressLine, type StageRecord } from './summary';
+import { formatSummary, nxRan, progressLine, type StageRecord } from './summary';
 import { checkTelemetry } from './telemetry-check';
 
 export interface RehearseOptions {
@@ -187,8 +187,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       const result = await exec(process.execPath, [nx, ...args], { cwd: root, env, onLine: (line) => write(`    ${line}\n`) });
       const output = `${result.stdout}\n${result.stderr}`;
       if (result.code !== 0) throw new StageFailed(`nx ${args[0]} -t ${options.targets.join(' ')} failed:\n${lastLines(output, 12)}`);
-      const ran = /Successfully ran targets? .*? for (\d+) projects?/.exec(output);
-      return { did: `nx ${args[0]} -t ${options.targets.join(',')}: ${ran ? `${ran[1]} projects` : 'nothing to run'}` };
+      return { did: `nx ${args[0]} -t ${options.targets.join(',')}: ${nxRan(output)}` };
     });
 
     // 3. images (the base images are pushed to the local registry, so it is made sure of first)

@@ -1,4 +1,4 @@
-import { formatDuration, formatSummary, progressLine } from './summary';
+import { formatDuration, formatSummary, nxRan, progressLine } from './summary';
 
 describe('summary', () => {
   it('formats durations for people', () => {
@@ -28,4 +28,12 @@ describe('summary', () => {
   it('prefixes progress with minutes:seconds since the start', () => {
     expect(progressLine(83_400, 'images')).toBe('[rehearse 1:23] images');
   });
+});
+
+describe('nxRan', () => {
+  it.each([
+    ['\u001b[32m NX \u001b[39m  Successfully ran targets lint, build for 6 projects (27s)', '6 projects'],
+    [' NX   Successfully ran targets lint, build for project catalog-api and 3 tasks it depends on', 'project catalog-api'],
+    [' NX   No tasks were run', 'no affected project'],
+  ])('%s → %s', (output, expected) => expect(nxRan(output)).toBe(expected));
 });

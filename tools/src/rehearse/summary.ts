@@ -46,3 +46,14 @@ export function progressLine(elapsedMs: number, message: string): string {
   const seconds = Math.floor(elapsedMs / 1000);
   return `[rehearse ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}] ${message}`;
 }
+
+/** What Nx's closing line says it ran ("for 6 projects", "for project catalog-api"), for the summary. */
+export function nxRan(output: string): string {
+  // eslint-disable-next-line no-control-regex
+  const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+  const many = /Successfully ran targets? [^\n]*? for (\d+) projects?/.exec(plain);
+  if (many) return `${many[1]} projects`;
+  const one = /Successfully ran targets? [^\n]*? for project (\S+)/.exec(plain);
+  if (one) return `project ${one[1]}`;
+  return /No tasks were run/.test(plain) ? 'no affected project' : 'done';
+}
