@@ -17,6 +17,7 @@ const optionsSchema = z.object({
   registry: z.string(),
   targets: z.string(),
   smokeAttempts: z.coerce.number().int().min(1).max(50),
+  cache: z.boolean(),
   down: z.boolean().optional(),
   dryRun: z.boolean().optional(),
   json: z.boolean().optional(),
@@ -38,6 +39,7 @@ export function rehearseCommand(): Command {
     .option('--registry <ip:port>', 'local registry address (started if nothing answers there)', defaultRegistryAddress)
     .option('--targets <list>', 'Nx targets run for the affected projects', 'lint,test,build')
     .option('--smoke-attempts <n>', 'attempts per smoke check', '5')
+    .option('--no-cache', 'reuse neither the Nx cache nor Docker build layers (a cold run; base images are still reused)')
     .option('--down', 'stop and remove everything a rehearsal started (containers, Service stand-ins, telemetry endpoint, the registry if it started it)')
     .option('--dry-run', 'with --down: say what would be stopped')
     .option('--json', 'print the outcome as JSON on stdout')
@@ -61,6 +63,7 @@ export function rehearseCommand(): Command {
         targets: options.targets.split(',').map((t) => t.trim()).filter(Boolean),
         namespace: defaultNamespace,
         smokeAttempts: options.smokeAttempts,
+        cache: options.cache,
         write,
       });
       if (options.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);

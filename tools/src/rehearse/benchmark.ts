@@ -22,9 +22,10 @@ export function oneLineChange(dir: string, app: string): string {
 export async function runRehearsalBenchmark(options: { app: string; targets: string; portBase: number; log: (line: string) => void }): Promise<RehearsalBenchmark> {
   const clone = await cloneWorkspace('shipyard-rehearsal-benchmark-');
   const args = ['rehearse', '--port-base', String(options.portBase), '--targets', options.targets];
-  const timed = async (label: string) => {
+  const timed = async (label: 'cold' | 'warm') => {
     const started = Date.now();
-    const result = await clone.shipyard(args, (line) => {
+    // Cold: no Nx cache, no Docker build layers (the base images stay: building them is a one-off per machine).
+    const result = await clone.shipyard(label === 'cold' ? [...args, '--no-cache'] : args, (line) => {
       if (line.includes('── ') || /: (ok|FAILED)/.test(line)) options.log(`${label}: ${line.trim()}`);
     });
     if (result.code !== 0) throw new CliError(`${label} rehearsal failed:\n${result.stderr.split('\n').slice(-30).join('\n')}`, ExitCode.failed);

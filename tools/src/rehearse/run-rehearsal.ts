@@ -36,6 +36,8 @@ export interface RehearseOptions {
   targets: string[];
   namespace: string;
   smokeAttempts: number;
+  /** false: Nx and Docker build layers are not reused (a cold run; the base images still are). */
+  cache?: boolean;
   write: (text: string) => void;
 }
 
@@ -183,6 +185,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       const args = base && outcome.apps.affected.length < appNames.length
         ? ['affected', '-t', ...options.targets, `--base=${base}`, '--outputStyle=static', '--parallel=2']
         : ['run-many', '-t', ...options.targets, '--outputStyle=static', '--parallel=2'];
+      if (options.cache === false) args.push('--skip-nx-cache');
       log(`$ nx ${args.join(' ')}`);
       const result = await exec(process.execPath, [nx, ...args], { cwd: root, env, onLine: (line) => write(`    ${line}\n`) });
       const output = `${result.stdout}\n${result.stderr}`;
@@ -200,7 +203,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     await stage('images', async () => {
       await shipyard(['images', 'base', '--registry', registry]);
       if (outcome.apps.affected.length === 0) return { did: 'base images present; no app to build' };
-      await shipyard(['images', 'build', ...outcome.apps.affected, '--registry', registry]);
+      await shipyard(['images', 'build', ...outcome.apps.affected, '--registry', registry, ...(options.cache === false ? ['--no-cache'] : [])]);
       outcome.apps.built = [...outcome.apps.affected];
       return { did: `base images present; built ${outcome.apps.built.join(', ')}` };
     });
