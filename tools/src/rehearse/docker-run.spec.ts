@@ -51,7 +51,7 @@ describe('dockerRunFor', () => {
   const run = dockerRunFor(podSpec(), ctx);
 
   it('runs the pod spec as AKS would: uid, read-only root, tmpfs /tmp, no capabilities, limits, grace period, host network', () => {
-    expect(run.args.slice(0, 6)).toEqual(['run', '--detach', '--name', 'shipyard-rehearsal-dev-checkout-api-r3', '--network', 'host']);
+    expect(run.args.slice(0, 6)).toEqual(['run', '--detach', '--name', 'shipyard-rehearsal-abc123-dev-checkout-api-r3', '--network', 'host']);
     expect(pairs(run.args, '--user')).toEqual(['10001:10001']);
     expect(run.args).toContain('--read-only');
     expect(pairs(run.args, '--tmpfs')).toEqual([`/tmp:rw,nosuid,nodev,mode=1777,size=${64 * 1024 * 1024}`]);
@@ -71,8 +71,8 @@ describe('dockerRunFor', () => {
       CATALOG_BASE_URL: 'http://127.0.0.1:18000',
       CLUSTER_RESOURCE_ID: '/subscriptions/x/managedClusters/aks',
       APPLICATIONINSIGHTS_CONNECTION_STRING: ctx.secrets['appinsights-connection/connection-string'],
-      K8S_POD_NAME: 'shipyard-rehearsal-dev-checkout-api-r3',
-      OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=shipyard-rehearsal-dev-checkout-api-r3,literal=$(KEEP)',
+      K8S_POD_NAME: 'shipyard-rehearsal-abc123-dev-checkout-api-r3',
+      OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=shipyard-rehearsal-abc123-dev-checkout-api-r3,literal=$(KEEP)',
       NODE_EXTRA_CA_CERTS: '/etc/shipyard/extra-ca.pem',
     });
     expect(pairs(run.args, '--volume')).toEqual(['/state/telemetry/cert/cert.pem:/etc/shipyard/extra-ca.pem:ro']);
@@ -126,5 +126,5 @@ describe('rewriteServiceUrl', () => {
     ['https://example.com/catalog-api', 'https://example.com/catalog-api'],
     ['http://unknown-api:80', 'http://unknown-api:80'],
   ])('%s → %s', (value, expected) => expect(rewriteServiceUrl(value, serviceUrls, 'shipyard')).toBe(expected));
-  it('names containers per environment, app and revision', () => expect(containerName({ environment: 'prod', app: 'storefront', revision: 12 })).toBe('shipyard-rehearsal-prod-storefront-r12'));
+  it('names containers per environment, app and revision', () => expect(containerName({ workspace: 'abc123', environment: 'prod', app: 'storefront', revision: 12 })).toBe('shipyard-rehearsal-abc123-prod-storefront-r12'));
 });

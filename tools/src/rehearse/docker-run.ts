@@ -123,8 +123,9 @@ function probeSeconds(probe: unknown): number {
   return (p.initialDelaySeconds ?? 0) + (p.periodSeconds ?? 10) * (p.failureThreshold ?? 3) + (p.timeoutSeconds ?? 1);
 }
 
-export function containerName(ctx: Pick<RunContext, 'environment' | 'app' | 'revision'>): string {
-  return `shipyard-rehearsal-${ctx.environment}-${ctx.app}-r${ctx.revision}`;
+/** Unique per checkout too: `docker rm --force <name>` must never hit another clone's container. */
+export function containerName(ctx: Pick<RunContext, 'workspace' | 'environment' | 'app' | 'revision'>): string {
+  return `shipyard-rehearsal-${ctx.workspace}-${ctx.environment}-${ctx.app}-r${ctx.revision}`;
 }
 
 /**
