@@ -254,7 +254,9 @@ describe('telemetry never harms the service', () => {
         nodeArgs: ['--max-old-space-size=96'],
       });
       const rounds: number[] = [];
-      for (let round = 0; round < 3; round++) {
+      // Round 0 warms up (JIT, TLS and SDK buffers reach their working size); growth is measured
+      // over the three rounds after it.
+      for (let round = 0; round < 4; round++) {
         const result = await load(catalog.url, 1500);
         expect({ errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, ok: result['2xx'] }).toEqual({ errors: 0, timeouts: 0, non2xx: 0, ok: 1500 });
         // Requests never wait on export: with the export timeout at 1 s, a request that did would
@@ -262,14 +264,14 @@ describe('telemetry never harms the service', () => {
         expect(result.latency.p99).toBeLessThan(800);
         rounds.push(catalog.rssMiB());
       }
-      expect(rounds[2] - rounds[0]).toBeLessThan(24);
+      expect(rounds[3] - rounds[1]).toBeLessThan(24);
       const stopping = Date.now();
       expect(await catalog.stop()).toBe(0);
       expect(Date.now() - stopping).toBeLessThan(5000);
     } finally {
       endpoint.setFault('none');
     }
-    // 4,500 requests per case: bounded, but slow on a shared 2-core machine.
+    // 6,000 requests per case: bounded, but slow on a shared 2-core machine.
   }, 180_000);
 });
 
