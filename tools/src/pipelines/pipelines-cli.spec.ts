@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { runShipyard } from '../../testing/run-shipyard';
-import { workspaceRoot } from '../workspace/root';
+import { localSchemaFile } from './testing/local-schema';
 
 const shipyard = (args: string[], env: NodeJS.ProcessEnv = {}) => runShipyard(args, { env: { ...process.env, ...env } });
 
@@ -20,10 +20,9 @@ describe('shipyard pipelines validate (the command)', () => {
     expect(result.stderr).toContain('2 error(s)');
   }, 60_000);
 
-  it('exits 0 with --json on a valid pipeline, checked against the schema named by SHIPYARD_PIPELINE_SCHEMA', async () => {
-    const result = await shipyard(['pipelines', 'validate', '--root', fixture('valid'), '--json'], {
-      SHIPYARD_PIPELINE_SCHEMA: path.resolve(workspaceRoot, '..', 'shared', 'azure-pipelines', 'service-schema.json'),
-    });
+  const schemaFile = localSchemaFile();
+  (schemaFile ? it : it.skip)('exits 0 with --json on a valid pipeline, checked against the schema named by SHIPYARD_PIPELINE_SCHEMA', async () => {
+    const result = await shipyard(['pipelines', 'validate', '--root', fixture('valid'), '--json'], { SHIPYARD_PIPELINE_SCHEMA: schemaFile });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; schema: string };
     expect(report.diagnostics).toEqual([]);
