@@ -4,6 +4,7 @@ import { Agent } from 'undici';
 import { createServiceContext } from '@shipyard/service-kit';
 import { browserSdkFile, browserSdkPath, browserTelemetry } from './browser-telemetry';
 import { buildStorefrontApp, type StorefrontConfig } from './server';
+import { storefrontTestConfig } from './testing/storefront-config';
 
 const connectionString = 'InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://127.0.0.1:4318/';
 
@@ -30,16 +31,7 @@ describe('storefront page with browser telemetry', () => {
   afterAll(() => agent.close());
   const app = (extra: Partial<StorefrontConfig>) =>
     buildStorefrontApp(
-      createServiceContext('storefront', {
-        HOST: '127.0.0.1',
-        PORT: 3000,
-        LOG_LEVEL: 'silent',
-        SHUTDOWN_DEADLINE_MS: 1000,
-        CATALOG_BASE_URL: 'http://127.0.0.1:9',
-        CHECKOUT_BASE_URL: 'http://127.0.0.1:9',
-        UPSTREAM_TIMEOUT_MS: 1000,
-        ...extra,
-      } as StorefrontConfig),
+      createServiceContext('storefront', storefrontTestConfig({ UPSTREAM_TIMEOUT_MS: 1000, ...extra })),
       { dispatcher: agent },
     );
 

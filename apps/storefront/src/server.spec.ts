@@ -6,6 +6,7 @@ import { Agent } from 'undici';
 import { createServiceContext } from '@shipyard/service-kit';
 import { freeLoopbackPort } from './testing/built-service';
 import { buildStorefrontApp, type StorefrontConfig } from './server';
+import { storefrontTestConfig } from './testing/storefront-config';
 
 interface SeenRequest {
   method: string;
@@ -58,16 +59,7 @@ describe('storefront server', () => {
   const upstreams: FakeUpstream[] = [];
 
   function app(overrides: Partial<StorefrontConfig>, pageConfig = {}) {
-    const config: StorefrontConfig = {
-      HOST: '127.0.0.1',
-      PORT: 3000,
-      LOG_LEVEL: 'silent',
-      SHUTDOWN_DEADLINE_MS: 1000,
-      CATALOG_BASE_URL: 'http://127.0.0.1:9',
-      CHECKOUT_BASE_URL: 'http://127.0.0.1:9',
-      UPSTREAM_TIMEOUT_MS: 2000,
-      ...overrides,
-    };
+    const config = storefrontTestConfig(overrides);
     const dispatcher = new Agent({ connectTimeout: config.UPSTREAM_TIMEOUT_MS });
     agents.push(dispatcher);
     return buildStorefrontApp(createServiceContext('storefront', config), { pageConfig, dispatcher });

@@ -2,11 +2,25 @@ import { Command, CommanderError } from 'commander';
 import { ZodError } from 'zod';
 import { CliError, ExitCode } from './errors';
 
+let stopBeforeExit: (() => Promise<void>) | undefined;
+const STOP_DEADLINE_MS = 10_000;
+
+/**
+ * For commands that serve until stopped (telemetry endpoint, rehearsal relays): keeps the
+ * process running; on SIGINT/SIGTERM `stop` runs (bounded) before the process exits as
+ * interrupted, so sockets and files are closed cleanly.
+ */
+export function serveUntilInterrupted(stop: () => Promise<void>): Promise<never> {
+  stopBeforeExit = stop;
+  return new Promise<never>(() => undefined);
+}
+
 /** Parses argv, runs the command, and turns every failure into one message and a meaningful exit code. */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
   const interrupt = (signal: NodeJS.Signals) => {
     process.stderr.write(`\nshipyard: interrupted by ${signal}\n`);
-    process.exit(ExitCode.interrupted);
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref());
+    void Promise.race([stopBeforeExit?.().catch(() => undefined), deadline]).finally(() => process.exit(ExitCode.interrupted));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
+import { serveUntilInterrupted } from '../cli/run';
 import { environments, parseEnvironment } from '../charts/layout';
 import { defaultNamespace } from '../charts/render';
 import { defaultRegistryAddress } from '../registry/registry-settings';
@@ -85,11 +86,7 @@ export function rehearseCommand(): Command {
         throw new CliError(`cannot listen: ${(error as Error).message}`, ExitCode.environment);
       }
       process.stderr.write(`[services] listening on 127.0.0.1:${ports.join(',')}\n`);
-      await new Promise<void>((resolve) => {
-        const end = () => void stop().then(resolve);
-        process.once('SIGTERM', end);
-        process.once('SIGINT', end);
-      });
+      await serveUntilInterrupted(stop);
     });
 
   command

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
+import { serveUntilInterrupted } from '../cli/run';
 import { runTelemetryBenchmark } from '../telemetry-endpoint/benchmark';
 import { loadOrCreateCertificate } from '../telemetry-endpoint/certificate';
 import { startTelemetryEndpoint, type IngestionFault } from '../telemetry-endpoint/server';
@@ -76,11 +77,7 @@ export function telemetryCommand(): Command {
             '',
           ].join('\n'),
         );
-      await new Promise<void>((resolve) => {
-        const stop = () => void endpoint.stop().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await serveUntilInterrupted(() => endpoint.stop());
     });
   telemetry
     .command('benchmark')
