@@ -7,7 +7,7 @@ import { readPipelineRun } from '../azdo/pipeline-run';
 import { environments, parseEnvironment } from '../charts/layout';
 import { CliError, ExitCode } from '../cli/errors';
 import { openReleaseStore } from '../release/open-registries';
-import { withRegistryOptions } from '../release/registry-options';
+import { registryOptionFields, withRegistryOptions } from '../release/registry-options';
 
 const log = (line: string) => process.stderr.write(`[annotate] ${line}\n`);
 
@@ -19,8 +19,7 @@ const optionsSchema = z.object({
   armUrl: z.string().optional(),
   dryRun: z.boolean().optional(),
   json: z.boolean().optional(),
-  registry: z.string().optional(),
-  caFile: z.array(z.string()).optional(),
+  ...registryOptionFields,
 });
 
 export function annotateCommand(): Command {

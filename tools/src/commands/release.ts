@@ -7,7 +7,7 @@ import { loadDeployableApps } from '../release/deployable-apps';
 import { gitHistory } from '../release/previous-release';
 import { resolveRegistry } from '../release/registry-access';
 import { openReleaseStore } from '../release/open-registries';
-import { withRegistryOptions } from '../release/registry-options';
+import { registryOptionFields, withRegistryOptions } from '../release/registry-options';
 import { parseReleaseRef } from '../release/release-ref';
 import { releaseRepository, serializeRelease } from '../release/release-manifest';
 import { createReleaseFile, describeRelease, readReleaseFile } from '../release/steps';
@@ -15,8 +15,6 @@ import { workspaceRoot } from '../workspace/root';
 
 const log = (line: string) => process.stderr.write(`[release] ${line}\n`);
 const out = (text: string) => process.stdout.write(text);
-
-const registryFields = { registry: z.string().optional(), caFile: z.array(z.string()).optional() };
 
 export function releaseCommand(): Command {
   const release = new Command('release').description(
@@ -36,7 +34,7 @@ export function releaseCommand(): Command {
       .option('--previous <ref>', 'release to carry unchanged apps over from: a git sha (the pipeline passes the affected base), env-<env>, or sha256:<digest>')
       .option('--json', 'print the manifest on stdout'),
   ).action(async (raw) => {
-    const options = z.object({ sha: z.string(), images: z.string(), out: z.string(), previous: z.string().optional(), json: z.boolean().optional(), ...registryFields }).parse(raw);
+    const options = z.object({ sha: z.string(), images: z.string(), out: z.string(), previous: z.string().optional(), json: z.boolean().optional(), ...registryOptionFields }).parse(raw);
     if (!/^[0-9a-f]{40}$/.test(options.sha)) throw new CliError(`--sha "${options.sha}" must be a full 40-character git commit sha`, ExitCode.usage);
     if (options.previous) parseReleaseRef(options.previous);
     const registry = resolveRegistry(options.registry);
@@ -66,7 +64,7 @@ export function releaseCommand(): Command {
       .option('--release <file>', 'manifest written by release create', 'dist/release.json')
       .option('--dry-run', 'check and say what would be pushed, push nothing'),
   ).action(async (raw) => {
-    const options = z.object({ release: z.string(), dryRun: z.boolean().optional(), ...registryFields }).parse(raw);
+    const options = z.object({ release: z.string(), dryRun: z.boolean().optional(), ...registryOptionFields }).parse(raw);
     const manifest = readReleaseFile(path.resolve(options.release));
     const store = openReleaseStore(options, log);
     await store.requireComplete(manifest);
@@ -87,7 +85,7 @@ export function releaseCommand(): Command {
       .requiredOption('--ref <ref>', 'full git sha, env-<env>[-previous|-failed] pointer, or sha256:<digest>')
       .option('--out <file>', 'write it to this file instead of stdout'),
   ).action(async (raw) => {
-    const options = z.object({ ref: z.string(), out: z.string().optional(), ...registryFields }).parse(raw);
+    const options = z.object({ ref: z.string(), out: z.string().optional(), ...registryOptionFields }).parse(raw);
     const ref = parseReleaseRef(options.ref);
     const store = openReleaseStore(options, log);
     const pulled = await store.pull(ref);
@@ -106,7 +104,7 @@ export function releaseCommand(): Command {
       .requiredOption('--ref <ref>', 'full git sha, env-<env>[-previous|-failed] pointer, or sha256:<digest>')
       .option('--json', 'print the per-image results as JSON'),
   ).action(async (raw) => {
-    const options = z.object({ ref: z.string(), json: z.boolean().optional(), ...registryFields }).parse(raw);
+    const options = z.object({ ref: z.string(), json: z.boolean().optional(), ...registryOptionFields }).parse(raw);
     const ref = parseReleaseRef(options.ref);
     const store = openReleaseStore(options, log);
     const pulled = await store.pull(ref);

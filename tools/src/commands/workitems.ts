@@ -7,7 +7,7 @@ import { resolveTarget } from '../azdo/target';
 import { environments, parseEnvironment } from '../charts/layout';
 import { CliError, ExitCode } from '../cli/errors';
 import { openReleaseStore } from '../release/open-registries';
-import { withRegistryOptions } from '../release/registry-options';
+import { registryOptionFields, withRegistryOptions } from '../release/registry-options';
 import { workspaceRoot } from '../workspace/root';
 import { runWorkItems } from '../workitems/run';
 
@@ -22,8 +22,7 @@ const optionsSchema = z.object({
   project: z.string().optional(),
   dryRun: z.boolean().optional(),
   json: z.boolean().optional(),
-  registry: z.string().optional(),
-  caFile: z.array(z.string()).optional(),
+  ...registryOptionFields,
 });
 
 export function workitemsCommand(): Command {

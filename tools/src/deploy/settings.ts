@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { registryOptionFields } from '../release/registry-options';
 import { CliError, ExitCode } from '../cli/errors';
 import { parseEnvironment } from '../charts/layout';
 import { openReleaseStore } from '../release/open-registries';
@@ -16,8 +17,7 @@ export const deployOptionsSchema = z.object({
   timeout: z.string(),
   namespace: z.string(),
   json: z.boolean().optional(),
-  registry: z.string().optional(),
-  caFile: z.array(z.string()).optional(),
+  ...registryOptionFields,
 });
 
 /** Shared by deploy and smoke --rollback-on-failure: the converge settings from parsed options. */

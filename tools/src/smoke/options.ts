@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { registryOptionFields } from '../release/registry-options';
 
 /** smoke's options after commander: numbers arrive as strings and are checked here. */
 export const smokeOptionsSchema = z.object({
@@ -13,6 +14,5 @@ export const smokeOptionsSchema = z.object({
   rollbackOnFailure: z.boolean().optional(),
   timeout: z.string(),
   json: z.boolean().optional(),
-  registry: z.string().optional(),
-  caFile: z.array(z.string()).optional(),
+  ...registryOptionFields,
 });
