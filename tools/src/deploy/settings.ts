@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { registryOptionFields } from '../release/registry-options';
+import { registryOptionFields } from '../release/registry-option-fields';
 import { CliError, ExitCode } from '../cli/errors';
 import { parseEnvironment } from '../charts/layout';
 import { openReleaseStore } from '../release/open-registries';

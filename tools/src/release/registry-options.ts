@@ -1,5 +1,4 @@
 import { type Command, Option } from 'commander';
-import { z } from 'zod';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -14,6 +13,3 @@ export function withRegistryOptions(command: Command): Command {
     .option('--registry <host[:port]>', 'container registry holding images and releases (env SHIPYARD_REGISTRY; default 127.0.0.1:5000, the local one)')
     .addOption(caFileOption());
 }
-
-/** What withRegistryOptions parses to, for spreading into a command's zod schema. */
-export const registryOptionFields = { registry: z.string().optional(), caFile: z.array(z.string()).optional() };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { registryOptionFields } from '../release/registry-options';
+import { registryOptionFields } from '../release/registry-option-fields';
 
 /** smoke's options after commander: numbers arrive as strings and are checked here. */
 export const smokeOptionsSchema = z.object({
