@@ -15,6 +15,7 @@ import { azdoCommand } from './commands/azdo';
 import { annotateCommand } from './commands/annotate';
 import { workitemsCommand } from './commands/workitems';
 import { rehearseCommand } from './commands/rehearse';
+import { prepareCommand } from './commands/prepare';
 
 /**
  * The shipyard CLI. Each command lives in its own file under commands/ and is registered
@@ -41,5 +42,6 @@ export function buildProgram(): Command {
   program.addCommand(annotateCommand());
   program.addCommand(workitemsCommand());
   program.addCommand(rehearseCommand());
+  program.addCommand(prepareCommand());
   return program;
 }

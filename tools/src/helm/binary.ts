@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import * as tar from 'tar';
 import { CliError, ExitCode } from '../cli/errors';
+import { shipyardCacheDir } from '../images/cache-dir';
 import { helmPin } from './version';
 
 const execFileAsync = promisify(execFile);
@@ -41,7 +41,7 @@ export interface EnsureHelmOptions {
 }
 
 export function defaultCacheRoot(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'shipyard');
+  return shipyardCacheDir();
 }
 
 /** ~/.cache/shipyard/helm/<helm version>/helm */

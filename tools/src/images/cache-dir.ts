@@ -1,12 +1,10 @@
-import os from 'node:os';
-import path from 'node:path';
+import { shipyardCacheDir as cacheRoot } from '../../bootstrap/cache-root.cjs';
 
 /**
- * Where shipyard keeps machine-level state that survives `git clean` (the Node binary,
- * the registry's data and certificate, the debootstrap rootfs). Same variable and default
- * as tools/bootstrap/node.sh, so CI can point both at one cached folder.
+ * Where shipyard keeps machine-level state that survives `git clean` (the Node binary, helm,
+ * the registry's data and certificate, the debootstrap rootfs). One definition, shared with the
+ * bootstrap that runs before node_modules exists: tools/bootstrap/cache-root.cjs.
  */
 export function shipyardCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.SHIPYARD_CACHE?.trim();
-  return configured ? path.resolve(configured) : path.join(os.homedir(), '.cache', 'shipyard');
+  return cacheRoot(env);
 }

@@ -1,0 +1,1 @@
+export declare function shipyardCacheDir(env?: NodeJS.ProcessEnv): string;
