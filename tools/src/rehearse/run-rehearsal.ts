@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ExitCode } from '../cli/errors';
+import { runShipyardInProcess } from '../cli/in-process';
 import type { DigestFile } from '../charts/digests';
 import { findChart, type Environment } from '../charts/layout';
 import { failedOutcomes, verifyChart } from '../charts/verify';
@@ -118,6 +119,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const appNames = (await loadDeployableApps()).map((app) => app.name);
   const ports = portLayout(options.portBase, appNames);
   const env = { ...process.env, SHIPYARD_REGISTRY: registry, SHIPYARD_BASE_REGISTRY: registry, SHIPYARD_REGISTRY_CA: layout.certFile, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+  // The commands run in this process (see `shipyard` below) read the same settings.
+  Object.assign(process.env, { SHIPYARD_REGISTRY: env.SHIPYARD_REGISTRY, SHIPYARD_BASE_REGISTRY: env.SHIPYARD_BASE_REGISTRY, SHIPYARD_REGISTRY_CA: env.SHIPYARD_REGISTRY_CA, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' });
   const outcome: RehearsalOutcome = {
     ok: false,
     stages,
@@ -129,12 +132,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     telemetry: {},
   };
 
+  // The pipeline's own commands, run in this process: a subprocess each would cost seconds of start-up.
   const shipyard = async (args: string[], hide?: (line: string) => boolean) => {
     log(`$ shipyard ${args.join(' ').slice(0, 160)}${args.join(' ').length > 160 ? '…' : ''}`);
-    const [command, argv] = shipyardArgs(root, args);
-    const result = await exec(command, argv, { cwd: root, env, onLine: (line) => (hide?.(line) ? undefined : write(`    ${line}\n`)) });
+    const result = await runShipyardInProcess(args, (line) => (hide?.(line) ? undefined : write(`    ${line}\n`)));
     if (result.code !== 0) throw new StageFailed(`shipyard ${args[0]} ${args[1] ?? ''} exited ${result.code}: ${lastLines(result.stderr, 3)}`);
-    return result.stdout;
   };
   const stage = async (name: string, body: () => Promise<{ did: string; result?: StageRecord['result'] }>) => {
     const at = Date.now();
@@ -166,12 +168,12 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       const base = options.base ?? state.lastReleaseSha;
       const file = path.join(paths.dir, 'affected.json');
       if (base && (await exec('git', ['cat-file', '-e', `${base}^{commit}`], { cwd: root })).code === 0) {
-        await shipyard(['affected', '--base', base, '--out', path.relative(root, file)]);
+        await shipyard(['affected', '--base', base, '--out', file]);
       } else {
         const files = (await git(['ls-files'])).split('\n').filter(Boolean);
         log(base ? `base ${base} is not in this clone: everything is affected` : 'no previous rehearsal: everything is affected');
         // Every tracked file changed: the per-file lines would be the whole checkout, so only the verdicts are shown.
-        await shipyard(['affected', '--files', files.join(','), '--out', path.relative(root, file)], (line) => /^ {6}\S/.test(line));
+        await shipyard(['affected', '--files', files.join(','), '--out', file], (line) => /^ {6}\S/.test(line));
       }
       const affected = JSON.parse(readFileSync(file, 'utf8')) as { apps: { name: string; reasons: string[] }[]; base: string | null };
       outcome.apps.affected = affected.apps.map((a) => a.name).filter((name) => appNames.includes(name));
@@ -428,8 +430,7 @@ export async function rehearsalDown(root: string, write: (text: string) => void,
   }
   if (state.registry?.startedByRehearsal) {
     if (!options.dryRun) {
-      const [command, argv] = shipyardArgs(root, ['registry', 'down', '--address', state.registry.address]);
-      const result = await exec(command, argv, { cwd: root });
+      const result = await runShipyardInProcess(['registry', 'down', '--address', state.registry.address], () => undefined);
       if (result.code !== 0) throw new CliError(`shipyard registry down failed: ${lastLines(result.stderr)}`, ExitCode.failed);
     }
     say(`stopped the registry at ${state.registry.address} (data kept)`);

@@ -42,7 +42,7 @@ export interface FindPreviousOptions {
 
 /**
  * The release whose entries are carried over. Given --previous, that one. Otherwise the
- * nearest earlier commit on the first-parent line of --sha that has a release: carrying an
+ * release of --sha itself when it has one (a re-run), else the one of the nearest earlier commit on the first-parent line of --sha that has a release: carrying an
  * image over is right only when the app did not change between that release and this commit,
  * and the images file holds every app changed since the affected base, which is itself a
  * released commit on that line; so the nearest release is never older than the base.
@@ -69,6 +69,13 @@ export async function findPreviousRelease(options: FindPreviousOptions): Promise
     return { manifest: found.manifest, digest: found.digest, how: `--previous ${options.explicit}` };
   }
   if (!options.needed) return null;
+  // A re-run of a commit that already has a release (a pipeline re-run, a second rehearsal):
+  // that release is the one to converge to, so its entries are carried over unchanged.
+  const own = await store.find({ kind: 'sha', tag: sha });
+  if (own) {
+    log(`${sha.slice(0, 12)} already has a release (a re-run of the same commit): reusing its entries`);
+    return { manifest: own.manifest, digest: own.digest, how: `the existing release of ${sha} (re-run)` };
+  }
   const depth = options.searchDepth ?? 100;
   log(`looking for the nearest earlier release among the ${depth} first-parent commits before ${sha.slice(0, 12)}…`);
   const ancestors = await git.firstParentAncestors(sha, depth);

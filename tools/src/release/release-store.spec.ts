@@ -124,6 +124,21 @@ describe('the previous release', () => {
     expect(await findPreviousRelease({ sha: head, needed: false, store, git: gitHistory(repo), log: () => undefined })).toBeNull();
   });
 
+  it('a re-run of a commit that already has a release reuses that release, not an earlier one', async () => {
+    const registry = new MemoryRegistry();
+    const store = new ReleaseStore(registry);
+    const first = commit('one');
+    await store.push(await releaseFor(registry, first, ['catalog-api', 'checkout-api', 'storefront']));
+    const head = commit('two');
+    const firstRelease = await store.pull({ kind: 'sha', tag: first });
+    await store.push(await releaseFor(registry, head, ['storefront'], firstRelease));
+    const lines: string[] = [];
+    const found = await findPreviousRelease({ sha: head, needed: true, store, git: gitHistory(repo), log: (line) => lines.push(line) });
+    expect(found?.manifest.gitSha).toBe(head);
+    expect(found?.how).toBe(`the existing release of ${head} (re-run)`);
+    expect(lines.join('\n')).toContain('already has a release (a re-run of the same commit)');
+  });
+
   it('takes --previous when given, but only from an ancestor', async () => {
     const registry = new MemoryRegistry();
     const store = new ReleaseStore(registry);
