@@ -109,6 +109,8 @@ async function ensurePackages(purposes, facts) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = await runWithHeartbeat('apt-get update', 'apt-get', ['update', '-qq'], { env });
   if (update.code !== 0) throw new BootstrapError(`apt-get update failed:\n${lastLines(update.output)}`, BootstrapExit.packagesFailed);
+  // An install interrupted earlier (Ctrl-C) leaves dpkg half-configured: finish that first.
+  await runWithHeartbeat('dpkg --configure -a', 'dpkg', ['--configure', '-a'], { env });
   const install = await runWithHeartbeat(`apt-get install ${missing.join(' ')}`, 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
   if (install.code !== 0) throw new BootstrapError(`apt-get install ${missing.join(' ')} failed:\n${lastLines(install.output)}`, BootstrapExit.packagesFailed);
   return [];
