@@ -97,7 +97,8 @@ async function ensureRootfsTarball(options: BaseBuildOptions, imagesCache: strin
   const work = fs.mkdtempSync(path.join(imagesCache, 'rootfs-'));
   try {
     options.log(`debootstrap --variant=minbase ${rootfsSuite} from ${options.debianMirror} (about 40 s)…`);
-    await runCommand('debootstrap', ['--variant=minbase', `--include=${rootfsPackages.join(',')}`, rootfsSuite, work, options.debianMirror]);
+    // Streamed: debootstrap prints a line per package, so the longest first-run step is never silent.
+    await runCommand('debootstrap', ['--variant=minbase', `--include=${rootfsPackages.join(',')}`, rootfsSuite, work, options.debianMirror], { stream: true, prefix: '[debootstrap] ' });
     for (const relative of rootfsTrim) {
       const dir = path.join(work, relative);
       for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
