@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { runShipyard } from '../../testing/run-shipyard';
+import { FakeBuildsApi } from '../azdo/testing/fake-builds';
 import { workspaceRoot } from '../workspace/root';
 
 /** Runs `shipyard affected` as the pipeline does, with Azure Pipelines' variables for a branch build. */
@@ -11,21 +10,13 @@ const runAffected = (args: string[], env: NodeJS.ProcessEnv) => runShipyard(args
 const git = (...args: string[]) => execFileSync('git', args, { cwd: workspaceRoot, encoding: 'utf8' }).trim();
 
 describe('shipyard affected (the command, in a simulated Azure Pipelines branch build)', () => {
-  let server: Server;
-  let status = 200;
-  let sourceVersion = '';
+  let fake: FakeBuildsApi;
   let collectionUri = '';
-  const seen: string[] = [];
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      seen.push(`${req.url} ${req.headers.authorization}`);
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ count: 1, value: [{ id: 3, buildNumber: '20250102.1', sourceVersion }] }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    collectionUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/contoso/`;
+    fake = await FakeBuildsApi.start();
+    collectionUri = fake.collectionUrl;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => fake.close());
 
   const azureEnv = (): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false' };
@@ -43,14 +34,13 @@ describe('shipyard affected (the command, in a simulated Azure Pipelines branch 
   };
 
   it('nothing since the last successful run: empty matrices and hasApps=false as output variables', async () => {
-    status = 200;
-    sourceVersion = git('rev-parse', 'HEAD');
+    const sourceVersion = git('rev-parse', 'HEAD');
+    fake.builds.push({ id: 3, buildNumber: '20250102.1', sourceVersion, result: 'partiallySucceeded', finishTime: '2025-01-02T10:00:00Z', queueTime: '2025-01-02T09:00:00Z', stages: { ci: 'succeeded' } });
     const result = await runAffected(['affected', '--azure'], azureEnv());
     expect(result.stderr).not.toContain('unexpected error');
     expect(result.code).toBe(0);
-    expect(seen.at(-1)).toBe(
-      '/contoso/shipyard/_apis/build/builds?definitions=5&branchName=refs/heads/main&statusFilter=completed&resultFilter=succeeded&$top=1&api-version=7.1 Bearer job-token',
-    );
+    const query = fake.listQueries.at(-1);
+    expect([query?.get('definitions'), query?.get('branchName'), query?.get('queryOrder')]).toEqual(['5', 'refs/heads/main', expect.stringMatching(/^(3|finishTimeDescending)$/)]);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toContain('##vso[task.setvariable variable=appsMatrix;isOutput=true]{}');
     expect(lines).toContain('##vso[task.setvariable variable=hasApps;isOutput=true]false');
@@ -59,10 +49,10 @@ describe('shipyard affected (the command, in a simulated Azure Pipelines branch 
   }, 90_000);
 
   it('API failure: a visible ##vso warning and HEAD~1 as the base', async () => {
-    status = 500;
+    fake.server.failNext((request) => request.segments.at(-1) === 'builds' && request.method === 'GET', { status: 500, body: { message: 'boom' } }, 10);
     const result = await runAffected(['affected', '--azure', '--json'], azureEnv());
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^##vso\[task\.logissue type=warning\].*answered 500.*HEAD~1/m);
+    expect(result.stderr).toMatch(/^##vso\[task\.logissue type=warning\].*HTTP 500.*HEAD~1/m);
     const json = JSON.parse(result.stdout.slice(0, result.stdout.indexOf('##vso'))) as { base: string; how: string; apps: unknown[] };
     expect(json).toMatchObject({ base: git('rev-parse', 'HEAD~1'), how: 'previous-commit' });
   }, 90_000);

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { FakeBuildsApi, type FakeBuild } from '../azdo/testing/fake-builds';
 import { BaseCommitError, decideBaseCommit } from './base-commit';
 import { gitIn } from './git';
 import type { BuildsApi, RunContext } from './pipeline-env';
@@ -30,30 +29,23 @@ function makeRepository() {
   return { dir, git, commit, c1, c2, c3, f1, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-interface Recorded {
-  path: string;
-  query: URLSearchParams;
-  authorization: string | undefined;
+/** The Builds API on loopback (azure-devops-node-api's location lookup included), with the runs given. */
+async function fakeBuildsApi(...builds: Array<{ sourceVersion: string; result?: FakeBuild['result'] }>) {
+  const fake = await FakeBuildsApi.start({ project: 'Ship Yard', token: 'token-123' });
+  builds.forEach((build, index) =>
+    fake.builds.push({ id: 7 + index, buildNumber: `20250101.${3 + index}`, result: 'succeeded', finishTime: `2025-01-01T0${index}:00:00Z`, queueTime: `2025-01-01T0${index}:00:00Z`, stages: { ci: 'succeeded' }, ...build }),
+  );
+  const api: BuildsApi = { collectionUri: fake.collectionUrl, project: 'Ship Yard', definitionId: 42, accessToken: 'token-123' };
+  return {
+    api,
+    fake,
+    get requests() {
+      return fake.server.calls;
+    },
+    close: () => fake.close(),
+  };
 }
 
-/** A loopback stand-in for GET {collection}{project}/_apis/build/builds. */
-async function fakeBuildsApi(answer: (request: Recorded) => { status: number; body: unknown }) {
-  const requests: Recorded[] = [];
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const recorded = { path: url.pathname, query: url.searchParams, authorization: req.headers.authorization };
-    requests.push(recorded);
-    const { status, body } = answer(recorded);
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const api: BuildsApi = { collectionUri: `http://127.0.0.1:${port}/contoso/`, project: 'Ship Yard', definitionId: 42, accessToken: 'token-123' };
-  return { api, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-const succeeded = (sha: string) => ({ status: 200, body: { count: 1, value: [{ id: 7, buildNumber: '20250101.3', sourceVersion: sha }] } });
 const branchRun = (api: BuildsApi): RunContext => ({ kind: 'branch', branch: 'refs/heads/main', api });
 
 describe('decideBaseCommit', () => {
@@ -93,7 +85,7 @@ describe('decideBaseCommit', () => {
   });
 
   it('main: the source commit of the last successful run, asked with the right path, query and token', async () => {
-    const fake = await fakeBuildsApi(() => succeeded(repo.c1));
+    const fake = await fakeBuildsApi({ sourceVersion: repo.c1 });
     try {
       const decision = await decideBaseCommit({ git: gitIn(repo.dir), context: branchRun(fake.api), defaultBranch: 'main' });
       expect(decision).toMatchObject({ base: repo.c1, head: repo.c3, how: 'last-successful-run', warnings: [] });
@@ -101,15 +93,10 @@ describe('decideBaseCommit', () => {
       expect(fake.requests).toHaveLength(1);
       const [request] = fake.requests;
       expect(request?.path).toBe('/contoso/Ship%20Yard/_apis/build/builds');
-      expect(Object.fromEntries(request?.query ?? [])).toEqual({
-        definitions: '42',
-        branchName: 'refs/heads/main',
-        statusFilter: 'completed',
-        resultFilter: 'succeeded',
-        $top: '1',
-        'api-version': '7.1',
-      });
-      expect(request?.authorization).toBe('Bearer token-123');
+      expect(request?.query.get('definitions')).toBe('42');
+      expect(request?.query.get('branchName')).toBe('refs/heads/main');
+      expect(request?.query.get('queryOrder')).toMatch(/^(3|finishTimeDescending)$/);
+      expect(request?.headers.authorization).toBe('Bearer token-123');
       expect(gitIn(repo.dir).changedFiles(repo.c1, repo.c3)).toEqual(['three.txt', 'two.txt']);
     } finally {
       await fake.close();
@@ -117,7 +104,7 @@ describe('decideBaseCommit', () => {
   });
 
   it('main: the first run (no successful run yet) affects everything', async () => {
-    const fake = await fakeBuildsApi(() => ({ status: 200, body: { count: 0, value: [] } }));
+    const fake = await fakeBuildsApi();
     try {
       const decision = await decideBaseCommit({ git: gitIn(repo.dir), context: branchRun(fake.api), defaultBranch: 'main' });
       expect(decision).toMatchObject({ base: null, head: repo.c3, how: 'first-run', warnings: [] });
@@ -127,16 +114,16 @@ describe('decideBaseCommit', () => {
   });
 
   it.each([
-    [500, 'Internal Server Error'],
-    [401, 'is SYSTEM_ACCESSTOKEN mapped and valid?'],
+    [500, 'HTTP 500'],
+    [401, 'HTTP 401 (is SYSTEM_ACCESSTOKEN mapped and valid?)'],
     [203, 'is SYSTEM_ACCESSTOKEN mapped and valid?'],
   ])('main: an API answer of %i falls back to HEAD~1 with a warning', async (status, expected) => {
-    const fake = await fakeBuildsApi(() => ({ status, body: '<html>sign in</html>' }));
+    const fake = await fakeBuildsApi({ sourceVersion: repo.c1 });
+    fake.fake.server.failNext((request) => request.method === 'GET', { status, headers: { 'content-type': 'text/html' } }, 10);
     try {
       const decision = await decideBaseCommit({ git: gitIn(repo.dir), context: branchRun(fake.api), defaultBranch: 'main' });
       expect(decision).toMatchObject({ base: repo.c2, head: repo.c3, how: 'previous-commit' });
       expect(decision.warnings).toHaveLength(1);
-      expect(decision.warnings[0]).toContain(`answered ${status}`);
       expect(decision.warnings[0]).toContain(expected);
       expect(decision.warnings[0]).toContain('HEAD~1');
     } finally {
@@ -145,18 +132,18 @@ describe('decideBaseCommit', () => {
   });
 
   it('main: an unexpected body is an API failure too', async () => {
-    const fake = await fakeBuildsApi(() => ({ status: 200, body: { count: 1, value: [{ id: 1, buildNumber: '1', sourceVersion: 'main' }] } }));
+    const fake = await fakeBuildsApi({ sourceVersion: 'main' });
     try {
       const decision = await decideBaseCommit({ git: gitIn(repo.dir), context: branchRun(fake.api), defaultBranch: 'main' });
       expect(decision.how).toBe('previous-commit');
-      expect(decision.warnings[0]).toContain('unexpected body');
+      expect(decision.warnings[0]).toContain('unexpected run');
     } finally {
       await fake.close();
     }
   });
 
   it('main: without SYSTEM_ACCESSTOKEN no request is made and HEAD~1 is used, with a warning saying how to map it', async () => {
-    const fake = await fakeBuildsApi(() => succeeded(repo.c1));
+    const fake = await fakeBuildsApi({ sourceVersion: repo.c1 });
     try {
       const decision = await decideBaseCommit({
         git: gitIn(repo.dir),
@@ -172,14 +159,14 @@ describe('decideBaseCommit', () => {
   });
 
   it('main: an unreachable API falls back to HEAD~1', async () => {
-    const fake = await fakeBuildsApi(() => succeeded(repo.c1));
+    const fake = await fakeBuildsApi({ sourceVersion: repo.c1 });
     await fake.close();
     const decision = await decideBaseCommit({ git: gitIn(repo.dir), context: branchRun(fake.api), defaultBranch: 'main' });
     expect(decision).toMatchObject({ base: repo.c2, how: 'previous-commit' });
   });
 
   it('main: a last successful commit that is not in the history of HEAD affects everything, with a warning', async () => {
-    const fake = await fakeBuildsApi(() => succeeded(repo.f1));
+    const fake = await fakeBuildsApi({ sourceVersion: repo.f1 });
     try {
       const decision = await decideBaseCommit({ git: gitIn(repo.dir), context: branchRun(fake.api), defaultBranch: 'main' });
       expect(decision).toMatchObject({ base: null, how: 'no-history' });
@@ -197,7 +184,8 @@ describe('decideBaseCommit', () => {
       writeFileSync(path.join(single, 'a.txt'), 'a');
       git('add', 'a.txt');
       git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'commit', '-q', '-m', 'a');
-      const fake = await fakeBuildsApi(() => ({ status: 500, body: {} }));
+      const fake = await fakeBuildsApi();
+      fake.fake.server.failNext(() => true, { status: 500, body: {} }, 10);
       try {
         const decision = await decideBaseCommit({ git: gitIn(single), context: branchRun(fake.api), defaultBranch: 'main' });
         expect(decision).toMatchObject({ base: null, how: 'no-history' });

@@ -1,4 +1,7 @@
-import { z } from 'zod';
+import { BuildQueryOrder, BuildResult, BuildStatus, TaskResult, type Build } from 'azure-devops-node-api/interfaces/BuildInterfaces';
+import { readAzdoCredential } from '../azdo/credentials';
+import { type RetryPolicy, statusOf, withRetry } from '../azdo/http';
+import { buildApi } from '../azdo/target';
 import type { BuildsApi } from './pipeline-env';
 
 export type LastSuccessfulRun = { found: true; buildId: number; buildNumber: string; sourceVersion: string } | { found: false };
@@ -11,70 +14,79 @@ export class BuildsApiError extends Error {
   }
 }
 
-const BuildList = z.object({
-  count: z.number(),
-  value: z.array(
-    z.object({
-      id: z.number(),
-      buildNumber: z.string(),
-      sourceVersion: z.string().regex(/^[0-9a-f]{40}$/i, 'sourceVersion must be a full git sha'),
-    }),
-  ),
-});
+/** The stage whose success makes a run a base: its images and release manifest exist. */
+export const CI_STAGE = 'ci';
 
-/** GET …/_apis/build/builds filtered to this definition's last completed, succeeded run on one branch. */
-export function lastSuccessfulRunUrl(api: BuildsApi, branch: string): string {
-  const base = new URL(`${encodeURIComponent(api.project)}/_apis/build/builds`, api.collectionUri);
-  // Written out by hand so the logged URL reads like the REST documentation ($top, refs/heads/main).
-  const query = [
-    `definitions=${api.definitionId}`,
-    `branchName=${branch.split('/').map(encodeURIComponent).join('/')}`,
-    'statusFilter=completed',
-    'resultFilter=succeeded',
-    '$top=1',
-    'api-version=7.1',
-  ].join('&');
-  return `${base.toString()}?${query}`;
-}
+/** Runs looked at, newest finished first, before concluding there is none. */
+const CANDIDATES = 25;
 
 /**
- * Asks Azure DevOps for the source commit of this pipeline's last successful run on `branch`.
- * One plain GET: azure-devops-node-api would first negotiate resource areas and API versions
- * with extra OPTIONS calls, which buys nothing for a single documented endpoint.
+ * The query, in the REST API's words: this definition's completed runs on one branch, newest
+ * finished first (without queryOrder the service orders by queue time or id, not finish time),
+ * that succeeded or partially succeeded. "Partially succeeded" is what a run is when a
+ * continueOnError step failed, e.g. the deploy job's annotate or workitems bookkeeping; the run
+ * still counts when its CI stage succeeded.
  */
-export async function findLastSuccessfulRun(
-  api: BuildsApi,
-  branch: string,
-  options: { timeoutMs?: number } = {},
-): Promise<LastSuccessfulRun> {
-  if (!api.accessToken) {
+export const lastSuccessfulRunQuery = {
+  statusFilter: BuildStatus.Completed,
+  resultFilter: BuildResult.Succeeded | BuildResult.PartiallySucceeded,
+  queryOrder: BuildQueryOrder.FinishTimeDescending,
+  top: CANDIDATES,
+} as const;
+
+const FULL_SHA = /^[0-9a-f]{40}$/i;
+
+/**
+ * Asks Azure DevOps (Builds - List, then the timeline of a partially succeeded run) for the
+ * source commit of this pipeline's last run on `branch` whose CI stage succeeded, through
+ * azure-devops-node-api with the job's token and the project's retry policy.
+ */
+export async function findLastSuccessfulRun(api: BuildsApi, branch: string, options: { policy?: RetryPolicy } = {}): Promise<LastSuccessfulRun> {
+  const credential = readAzdoCredential({ SYSTEM_ACCESSTOKEN: api.accessToken });
+  if (!credential) {
     throw new BuildsApiError('SYSTEM_ACCESSTOKEN is not set (map it into the step: env: { SYSTEM_ACCESSTOKEN: $(System.AccessToken) })');
   }
-  const url = lastSuccessfulRunUrl(api, branch);
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers: { authorization: `Bearer ${api.accessToken}`, accept: 'application/json' },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-    });
-  } catch (error) {
-    throw new BuildsApiError(`GET ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
+  const client = buildApi(api.collectionUri, credential);
+  const where = `${api.collectionUri}${api.project}/_apis/build/builds (definition ${api.definitionId}, ${branch})`;
+  const call = async <T>(doing: string, request: () => Promise<T>): Promise<T> => {
+    try {
+      return await withRetry(doing, request, { idempotent: true, policy: options.policy });
+    } catch (error) {
+      const status = statusOf(error)?.status;
+      throw new BuildsApiError(`${doing} failed: ${status ? `HTTP ${status}${hint(status)}` : error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const q = lastSuccessfulRunQuery;
+  const builds = await call(`GET ${where}`, () =>
+    client.getBuilds(api.project, [api.definitionId], undefined, undefined, undefined, undefined, undefined, undefined, q.statusFilter, q.resultFilter, undefined, undefined, q.top, undefined, undefined, undefined, q.queryOrder, branch),
+  );
+  // azure-devops-node-api answers a sign-in page (203) or a 404 with null.
+  if (!Array.isArray(builds)) throw new BuildsApiError(`GET ${where} returned no list (a sign-in page instead of data: is SYSTEM_ACCESSTOKEN mapped and valid?)`);
+  for (const build of builds) {
+    if (build.result !== BuildResult.Succeeded && build.result !== BuildResult.PartiallySucceeded) continue;
+    if (build.result === BuildResult.PartiallySucceeded && !(await ciStageSucceeded(build, (doing, request) => call(doing, request), client, api.project))) continue;
+    return toRun(build, where);
   }
-  const body = await response.text();
-  // Azure DevOps answers an unusable token with 401, or with 203/302 and a sign-in page.
-  if (response.status !== 200) {
-    throw new BuildsApiError(`GET ${url} answered ${response.status} ${response.statusText}${hint(response.status)}`);
+  return { found: false };
+}
+
+async function ciStageSucceeded(
+  build: Build,
+  call: <T>(doing: string, request: () => Promise<T>) => Promise<T>,
+  client: ReturnType<typeof buildApi>,
+  project: string,
+): Promise<boolean> {
+  const timeline = await call(`GET timeline of run ${build.buildNumber ?? build.id}`, () => client.getBuildTimeline(project, build.id as number));
+  const stage = timeline?.records?.find((record) => record.type === 'Stage' && (record.identifier ?? record.name) === CI_STAGE);
+  return stage?.result === TaskResult.Succeeded;
+}
+
+function toRun(build: Build, where: string): LastSuccessfulRun {
+  const sourceVersion = build.sourceVersion ?? '';
+  if (typeof build.id !== 'number' || !FULL_SHA.test(sourceVersion)) {
+    throw new BuildsApiError(`GET ${where} returned an unexpected run: id ${String(build.id)}, sourceVersion ${JSON.stringify(sourceVersion)} (must be a full git sha)`);
   }
-  let parsed: z.infer<typeof BuildList>;
-  try {
-    parsed = BuildList.parse(JSON.parse(body));
-  } catch (error) {
-    throw new BuildsApiError(`GET ${url} returned an unexpected body: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const [latest] = parsed.value;
-  if (!latest) return { found: false };
-  return { found: true, buildId: latest.id, buildNumber: latest.buildNumber, sourceVersion: latest.sourceVersion.toLowerCase() };
+  return { found: true, buildId: build.id, buildNumber: build.buildNumber ?? String(build.id), sourceVersion: sourceVersion.toLowerCase() };
 }
 
 function hint(status: number): string {

@@ -1,3 +1,4 @@
+import { BuildApi } from 'azure-devops-node-api/BuildApi';
 import { TaskAgentApi } from 'azure-devops-node-api/TaskAgentApi';
 import { WorkItemTrackingApi } from 'azure-devops-node-api/WorkItemTrackingApi';
 import type { IRequestOptions } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
@@ -75,6 +76,10 @@ const requestOptions: IRequestOptions = { allowRetries: false, allowRedirects: f
 
 export function workItemsApi(target: AzdoTarget, credential: AzdoCredential): WorkItemTrackingApi {
   return new WorkItemTrackingApi(target.collectionUrl, [credential.handler()], requestOptions);
+}
+
+export function buildApi(collectionUrl: string, credential: AzdoCredential): BuildApi {
+  return new BuildApi(collectionUrl, [credential.handler()], requestOptions);
 }
 
 export function taskAgentApi(target: AzdoTarget, credential: AzdoCredential): TaskAgentApi {

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -59,6 +60,31 @@ export function pipelinesCommand(): Command {
       const warnings = report.diagnostics.length - errors.length;
       process.stderr.write(`[pipelines] ${report.files.length} files checked: ${errors.length} error(s), ${warnings} warning(s)\n`);
       if (errors.length > 0) throw new CliError(`${errors.length} problem(s) in the pipeline files`, ExitCode.failed);
+    });
+  pipelines
+    .command('schema')
+    .description(
+      "Download this organisation's Azure Pipelines JSON schema (its installed tasks included) to a file, for\n" +
+        'SHIPYARD_PIPELINE_SCHEMA. Inside a pipeline the URL comes from SYSTEM_COLLECTIONURI and the token from SYSTEM_ACCESSTOKEN.',
+    )
+    .requiredOption('--out <file>', 'where to write the schema')
+    .option('--from <url>', 'schema URL (default: $SYSTEM_COLLECTIONURI_apis/distributedtask/yamlschema)')
+    .addHelpText('after', '\nExit codes: 0 written, 2 bad arguments, 3 schema could not be loaded.')
+    .action(async (raw: Record<string, unknown>) => {
+      const options = z.object({ out: z.string().min(1), from: z.string().min(1).optional() }).parse(raw);
+      const collection = process.env.SYSTEM_COLLECTIONURI;
+      const from = options.from ?? (collection ? `${collection.replace(/\/?$/, '/')}_apis/distributedtask/yamlschema` : undefined);
+      if (!from) throw new CliError('no schema URL: pass --from https://dev.azure.com/<org>/_apis/distributedtask/yamlschema (SYSTEM_COLLECTIONURI in a pipeline)', ExitCode.usage);
+      try {
+        const text = await readSchemaText(from, process.env);
+        compileSchema(text, from); // a sign-in page or a truncated answer fails here, not in the tests that read it
+        mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
+        writeFileSync(options.out, text);
+      } catch (error) {
+        if (error instanceof SchemaLoadError) throw new CliError(error.message, ExitCode.environment);
+        throw error;
+      }
+      process.stderr.write(`[pipelines] schema of ${from} written to ${options.out}\n`);
     });
   return pipelines;
 }

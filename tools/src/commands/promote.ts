@@ -20,7 +20,8 @@ const optionsSchema = z.object({
 export function promoteCommand(): Command {
   return new Command('promote')
     .description(
-      'Copy a release between registries (e.g. into a separate production ACR): every image by digest (manifest and blobs, no rebuild) and the release manifest itself, ' +
+      'Copy a release between registries (e.g. into a separate production ACR): every image by digest (no rebuild; between two ACRs with ACR import, server-side, ' +
+        'through `az acr import`; otherwise manifest and blobs streamed) and the release manifest itself, ' +
         'then check that the destination holds the same digests. Idempotent: what the destination has is not copied again.',
     )
     .requiredOption('--from <host[:port]>', 'registry holding the release')
@@ -39,7 +40,7 @@ export function promoteCommand(): Command {
       const report = await promoteRelease({ from: source, to: destination, ref, dryRun: Boolean(options.dryRun), log });
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
-        const copied = report.items.filter((item) => item.result === 'copied').length;
+        const copied = report.items.filter((item) => item.result === 'copied' || item.result === 'imported').length;
         process.stdout.write(
           `${report.dryRun ? 'would promote' : 'promoted'} release ${report.release.gitSha} (${report.release.digest}) ${report.from} → ${report.to}: ` +
             `${copied} copied, ${report.items.filter((item) => item.result === 'present').length} already there` +

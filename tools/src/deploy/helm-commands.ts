@@ -26,7 +26,10 @@ export function recoveryCommand(app: string, recover: Recovery, target: HelmTarg
  * The upgrade: file:// dependencies (charts/common) rebuilt into the chart's own charts/ folder
  * (git-ignored), then `helm upgrade --install` with rollback on failure (helm 4's name for
  * --atomic), waiting for readiness, the release and fingerprint in the revision's description,
- * and the environment values and image digest.
+ * and the environment values and image digest. No --create-namespace: helm would first ask the
+ * API server to create the namespace, which Kubernetes authorises before it checks existence, so
+ * an identity with rights on the namespace only gets 403 (helm/helm#32511). The namespace, with
+ * its Pod Security labels, is made once by tools/azure/setup.sh.
  */
 export function upgradeCommands(desired: DesiredApp, target: HelmTarget): string[][] {
   return [
@@ -38,7 +41,6 @@ export function upgradeCommands(desired: DesiredApp, target: HelmTarget): string
       desired.chartDir,
       '--namespace',
       target.namespace,
-      '--create-namespace',
       '--rollback-on-failure',
       '--wait=watcher',
       '--timeout',

@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parseAzdoConfig, type AzdoConfig } from '../azdo/config';
+import { checkAzureRules } from './azure-rules';
 import { checkDependencies } from './dependencies';
 import { expandPipeline, expandValue, scopeFor, type LoadResult } from './expand';
 import { referencedParameters } from './expressions';
@@ -16,6 +18,11 @@ export interface ValidateOptions {
   /** Folder (relative to the root) whose every .yml/.yaml file is checked, used or not. */
   templatesFolder?: string;
   schema?: PipelineSchema;
+  /**
+   * The Azure DevOps configuration (environments' approvals and locks) the rules read; default:
+   * azure-devops.yml at the repository root, when it exists.
+   */
+  azdoConfigFile?: string;
 }
 
 export interface ValidationReport {
@@ -87,6 +94,9 @@ export function validatePipelines(options: ValidateOptions): ValidationReport {
     compiled = expandPipeline(rootParsed.root, { mode: 'concrete', load, diagnostics, onTemplate: (file) => used.add(file) });
     diagnostics.push(...checkDependencies(compiled));
     diagnostics.push(...checkTriggerPaths(rootParsed.root, root));
+    const azdo = readAzdo(path.join(root, options.azdoConfigFile ?? 'azure-devops.yml'), root, diagnostics);
+    const source = (file: string) => (existsSync(path.join(root, file)) ? readFileSync(path.join(root, file), 'utf8') : '');
+    diagnostics.push(...checkAzureRules({ pipeline: compiled, files: parsed.values(), source, azdo }));
   }
   for (const file of templates) {
     if (!used.has(file) && parsed.get(file)?.root) {
@@ -113,6 +123,17 @@ export function validatePipelines(options: ValidateOptions): ValidationReport {
   }
 
   return { files: [...parsed.keys()].sort(), diagnostics: dedupe(diagnostics), pipeline: compiled };
+}
+
+function readAzdo(file: string, root: string, diagnostics: Diagnostic[]): AzdoConfig | null {
+  if (!existsSync(file)) return null;
+  const relative = toPosix(path.relative(root, file));
+  try {
+    return parseAzdoConfig(readFileSync(file, 'utf8'), relative);
+  } catch (error) {
+    diagnostics.push(diagnostic('error', { file: relative, line: 1, col: 1 }, 'azdo-config', (error as Error).message));
+    return null;
+  }
 }
 
 function templateTarget(root: PNode): SchemaTarget | null {

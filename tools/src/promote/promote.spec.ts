@@ -5,14 +5,16 @@ import { mediaTypes } from '../release/oci';
 import { releaseRepository } from '../release/release-manifest';
 import { ReleaseStore } from '../release/release-store';
 import { MemoryRegistry, pushTestImage } from '../release/testing/memory-registry';
+import type { ImportRequest } from './acr-import';
+import { copyManifest, tagManifest } from './copy-image';
 import { promoteRelease } from './promote';
 
 const apps = deployableApps(['catalog-api', 'checkout-api', 'storefront']);
 const sha = 'a'.repeat(40);
 
 /** Source registry with a release; storefront is a two-platform index, the others plain images. */
-async function sourceWithRelease() {
-  const source = new MemoryRegistry('127.0.0.1:5000');
+async function sourceWithRelease(registry = '127.0.0.1:5000') {
+  const source = new MemoryRegistry(registry);
   const images: Record<string, ReturnType<typeof imageRecord>> = {};
   for (const app of ['catalog-api', 'checkout-api']) images[app] = imageRecord(`${source.registry}/${app}`, sha, await pushTestImage(source, app, sha));
   const amd = await pushTestImage(source, 'storefront', 'amd64', 'storefront amd64');
@@ -45,6 +47,38 @@ describe('promote', () => {
     const copied = await new ReleaseStore(destination).pull({ kind: 'sha', tag: sha });
     expect(copied.manifest).toEqual(manifest);
     expect(lines.at(-1)).toMatch(/^verified in 127\.0\.0\.1:5001: release sha256:[0-9a-f]{64} and 3 images/);
+  });
+
+  it('between two ACRs imports the images server-side (no layer through this process) and copies only the release manifest', async () => {
+    const { source, manifest, releaseDigest } = await sourceWithRelease('acrshipyard.azurecr.io');
+    const destination = new MemoryRegistry('acrshipyardprod.azurecr.io');
+    const imports: ImportRequest[] = [];
+    // Stands in for the ACR service: the import happens between the two registries, not through the promote process's streams.
+    const importImage = async (request: ImportRequest) => {
+      imports.push(request);
+      await copyManifest({ from: source.content(request.repository), to: destination.content(request.repository), repository: request.repository }, request.digest, { manifests: 0, blobs: 0, bytes: 0 });
+      await tagManifest(destination.content(request.repository), request.digest, request.tag);
+    };
+    const lines: string[] = [];
+    const report = await promoteRelease({ from: source, to: destination, ref: { kind: 'sha', tag: sha }, dryRun: false, log: (line) => lines.push(line), importImage });
+    expect(report.method).toEqual({ kind: 'acr-import', sourceAcr: 'acrshipyard', targetAcr: 'acrshipyardprod' });
+    expect(imports.map((request) => [request.targetAcr, request.sourceRegistry, request.repository, request.digest, request.tag])).toEqual(
+      Object.entries(manifest.apps).map(([app, entry]) => ['acrshipyardprod', 'acrshipyard.azurecr.io', app, entry.image.digest, sha]),
+    );
+    expect(report.items.map((item) => [item.name, item.result])).toEqual([
+      ['catalog-api', 'imported'],
+      ['checkout-api', 'imported'],
+      ['storefront', 'imported'],
+      ['release', 'copied'],
+    ]);
+    // Only the release manifest and its two blobs went through this process.
+    expect(report.stats).toMatchObject({ manifests: 1, blobs: 2 });
+    expect(destination.tagsOf(releaseRepository)[sha]).toBe(releaseDigest);
+    expect(lines[1]).toBe('images: ACR import acrshipyard → acrshipyardprod (server-side, no layer through this agent)');
+    // A second run imports nothing.
+    const again = await promoteRelease({ from: source, to: destination, ref: { kind: 'sha', tag: sha }, dryRun: false, log: () => undefined, importImage });
+    expect(again.items.map((item) => item.result)).toEqual(['present', 'present', 'present', 'present']);
+    expect(imports).toHaveLength(3);
   });
 
   it('is idempotent: a second run copies nothing', async () => {

@@ -4,6 +4,7 @@ import { registryError } from '../release/registry-access';
 import { describeRef, type ReleaseRef } from '../release/release-ref';
 import { imageReference, releaseRepository } from '../release/release-manifest';
 import { ReleaseStore } from '../release/release-store';
+import { azAcrImport, choosePromotionMethod, type ImportImage, type PromotionMethod } from './acr-import';
 import { copyManifest, type CopyStats, tagManifest } from './copy-image';
 
 export interface PromotedItem {
@@ -11,8 +12,8 @@ export interface PromotedItem {
   name: string;
   repository: string;
   digest: string;
-  /** copied now, already present in the destination, or would be copied (dry run). */
-  result: 'copied' | 'present' | 'would copy';
+  /** copied (streamed) or imported (ACR server-side) now, already present in the destination, or would be copied (dry run). */
+  result: 'copied' | 'imported' | 'present' | 'would copy';
 }
 
 export interface PromoteReport {
@@ -21,6 +22,8 @@ export interface PromoteReport {
   release: { gitSha: string; digest: string };
   items: PromotedItem[];
   stats: CopyStats;
+  /** How the images moved: ACR import between two ACRs, else streamed through this process. */
+  method: PromotionMethod;
   dryRun: boolean;
 }
 
@@ -30,6 +33,8 @@ export interface PromoteOptions {
   ref: ReleaseRef;
   dryRun: boolean;
   log: (line: string) => void;
+  /** Server-side import between two ACRs; default `az acr import`. */
+  importImage?: ImportImage;
 }
 
 async function present(client: RegistryClient, repository: string, digest: string): Promise<boolean> {
@@ -55,19 +60,31 @@ export async function promoteRelease(options: PromoteOptions): Promise<PromoteRe
   const release = await source.pull(options.ref);
   log(`release ${describeRef(options.ref)} = ${release.manifest.gitSha} (${release.digest}) in ${from.registry}`);
   await source.requireComplete(release.manifest);
+  const method = choosePromotionMethod(from.registry, to.registry);
+  log(method.kind === 'acr-import' ? `images: ACR import ${method.sourceAcr} → ${method.targetAcr} (server-side, no layer through this agent)` : `images: streamed through this process (${method.why})`);
+  const importImage = options.importImage ?? azAcrImport;
   const stats: CopyStats = { manifests: 0, blobs: 0, bytes: 0 };
   const items: PromotedItem[] = [];
   const targets = [
-    ...Object.entries(release.manifest.apps).map(([name, app]) => ({ name, repository: app.image.repository, digest: app.image.digest, tag: app.image.tag })),
-    { name: 'release', repository: releaseRepository, digest: release.digest, tag: release.manifest.gitSha },
+    ...Object.entries(release.manifest.apps).map(([name, app]) => ({ name, repository: app.image.repository, digest: app.image.digest, tag: app.image.tag, image: true })),
+    // The release manifest is a few kB: always copied through the content API.
+    { name: 'release', repository: releaseRepository, digest: release.digest, tag: release.manifest.gitSha, image: false },
   ];
   for (const target of targets) {
     const where = `${to.registry}/${target.repository}@${target.digest}`;
     try {
       if (options.dryRun) {
         const result = (await present(to, target.repository, target.digest)) ? 'present' : 'would copy';
-        items.push({ ...target, result });
+        items.push({ name: target.name, repository: target.repository, digest: target.digest, result });
         log(`${target.name}: ${result === 'present' ? 'already in' : 'would copy to'} ${where}`);
+        continue;
+      }
+      if (target.image && method.kind === 'acr-import') {
+        const already = await present(to, target.repository, target.digest);
+        if (!already) await importImage({ sourceRegistry: from.registry, targetAcr: method.targetAcr, repository: target.repository, digest: target.digest, tag: target.tag });
+        else await tagManifest(to.content(target.repository), target.digest, target.tag);
+        items.push({ name: target.name, repository: target.repository, digest: target.digest, result: already ? 'present' : 'imported' });
+        log(`${target.name}: ${already ? 'already in' : 'imported into'} ${where} (tag ${target.tag.slice(0, 12)})`);
         continue;
       }
       const copied = await copyManifest({ from: from.content(target.repository), to: to.content(target.repository), repository: target.repository }, target.digest, stats);
@@ -87,5 +104,5 @@ export async function promoteRelease(options: PromoteOptions): Promise<PromoteRe
     await destination.requireComplete(copied.manifest);
     log(`verified in ${to.registry}: release ${release.digest} and ${Object.keys(release.manifest.apps).length} images (${Object.values(release.manifest.apps).map((app) => imageReference(to.registry, app).split('/').pop()).join(', ')})`);
   }
-  return { from: from.registry, to: to.registry, release: { gitSha: release.manifest.gitSha, digest: release.digest }, items, stats, dryRun: options.dryRun };
+  return { from: from.registry, to: to.registry, release: { gitSha: release.manifest.gitSha, digest: release.digest }, items, stats, method, dryRun: options.dryRun };
 }

@@ -7,7 +7,7 @@ import { ReleaseStore } from './release-store';
  */
 export function openRegistries(registries: readonly string[], caFiles: readonly string[] | undefined, log: (line: string) => void): RegistryClient[] {
   for (const file of trustCertificates(caFilesFor(registries, caFiles ?? []))) log(`trusting CA certificate ${file}`);
-  return registries.map((registry) => connectRegistry(registry));
+  return registries.map((registry) => connectRegistry(registry, { log }));
 }
 
 /** The release store of --registry / SHIPYARD_REGISTRY / the local registry. */

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ContainerRegistryContentClient } from '@azure/container-registry';
-import { DefaultAzureCredential } from '@azure/identity';
 import { CliError, ExitCode } from '../cli/errors';
 import { shipyardCacheDir } from '../images/cache-dir';
+import { azureCredential } from './azure-credential';
 import { defaultRegistryAddress, registryLayout } from '../registry/registry-settings';
 
 /** What the SDK authenticates with (an @azure/identity credential). */
@@ -83,15 +83,16 @@ export function caFilesFor(registries: readonly string[], given: readonly string
 }
 
 export interface ConnectOptions {
-  /** Credential for non-loopback registries; default DefaultAzureCredential (az login, workload identity, managed identity). */
+  /** Credential for non-loopback registries; default azureCredential() (AzureCliCredential in a pipeline, DefaultAzureCredential elsewhere). */
   credential?: TokenCredential;
+  log?: (line: string) => void;
 }
 
 /** A content-client factory for the registry: anonymous on loopback, Azure AD everywhere else. */
 export function connectRegistry(registry: string, options: ConnectOptions = {}): RegistryClient {
   let credential: TokenCredential | undefined = options.credential;
   if (!credential && !isLoopbackRegistry(registry)) {
-    credential = new DefaultAzureCredential();
+    credential = azureCredential(options.log);
   }
   const endpoint = `https://${registry}`;
   const clients = new Map<string, ContentClient>();

@@ -18,6 +18,26 @@ interface ResourceLocation {
 
 const locations: ResourceLocation[] = [
   {
+    id: '0cd358e1-9217-4d94-8269-1c1ee6f93dcf',
+    area: 'build',
+    resourceName: 'builds',
+    routeTemplate: '{project}/_apis/{area}/{resource}/{buildId}',
+    resourceVersion: 7,
+    minVersion: '1.0',
+    maxVersion: '7.2',
+    releasedVersion: '7.1',
+  },
+  {
+    id: '8baac422-4c6e-4de5-8532-db96d92acffa',
+    area: 'build',
+    resourceName: 'Timeline',
+    routeTemplate: '{project}/_apis/{area}/builds/{buildId}/{resource}/{timelineId}',
+    resourceVersion: 2,
+    minVersion: '2.0',
+    maxVersion: '7.2',
+    releasedVersion: '7.1',
+  },
+  {
     id: '8572b1fc-2482-47fa-8f74-7e3ed53ee54b',
     area: 'distributedtask',
     resourceName: 'environments',
