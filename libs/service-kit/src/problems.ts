@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { PROBLEM_CONTENT_TYPE, type FieldError } from '@shipyard/contracts';
+import { PROBLEM_CONTENT_TYPE, type FieldError, type ProblemDetails } from '@shipyard/contracts';
 import type { z } from 'zod';
 
 export type { FieldError };
@@ -16,17 +16,8 @@ export interface ProblemInit {
   extra?: Record<string, unknown>;
 }
 
-/** The JSON body of a problem answer (RFC 9457 members plus this project's extensions). */
-export interface ProblemDocument {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  requestId?: string;
-  errors?: FieldError[];
-  [extension: string]: unknown;
-}
+/** The JSON body of a problem answer: the contracts' problem details. */
+export type ProblemDocument = ProblemDetails;
 
 const reservedMembers = new Set(['type', 'title', 'status', 'detail', 'instance', 'requestId', 'errors']);
 

@@ -58,13 +58,11 @@ export async function computeAffected(request: AffectedRequest): Promise<Affecte
     );
   }
 
-  // Without a base revision Nx cannot diff JSON files, so each named file counts as wholly changed.
-  const revisions = decision.base ? { base: decision.base, head: decision.head ?? undefined } : undefined;
   const result = await decideAffected({
     model,
     changes: changedFiles ? { kind: 'files', files: changedFiles } : { kind: 'everything', because: decision.because },
     lockfile,
-    nxAffected: (files) => nxAffectedProjects(graph, files, revisions),
+    nxAffected: async (files) => nxAffectedProjects(graph, files, request.workspaceRoot),
   });
   return { decision, changedFiles, lockfile, result, totals: { apps: model.apps.length, charts: model.charts.length } };
 }

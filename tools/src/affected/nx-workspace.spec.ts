@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProjectGraph } from '@nx/devkit';
 import { workspaceRoot } from '../workspace/root';
+import { parseLockfile, runtimeClosure } from './lockfile-changes';
 import { buildWorkspaceModel, loadProjectGraph, nxAffectedProjects, productionGlobs } from './nx-workspace';
 
 describe('productionGlobs', () => {
@@ -101,24 +102,36 @@ describe('the real workspace graph', () => {
   it.each([[['libs/contracts/src/index.ts']], [['apps/checkout-api/src/main.ts']], [['libs/service-kit/src/index.ts', 'apps/storefront/src/main.ts']]])(
     'agrees with `nx show projects --affected` for source changes (%j)',
     async (files) => {
-      const ours = [...(await nxAffectedProjects(graph, files, undefined))].sort();
+      const ours = [...nxAffectedProjects(graph, files, workspaceRoot)].sort();
       expect(ours).toEqual(nxShowAffected(files));
     },
     60_000,
   );
 
   it('ignores workspace files that only test or lint targets name (unlike plain nx affected)', async () => {
-    expect([...(await nxAffectedProjects(graph, ['jest.preset.cjs'], undefined))]).toEqual([]);
+    expect([...nxAffectedProjects(graph, ['jest.preset.cjs'], workspaceRoot)]).toEqual([]);
     expect(nxShowAffected(['jest.preset.cjs']).length).toBeGreaterThan(0);
   }, 60_000);
 
   it("follows files a docker-build target names: the shared Dockerfile reaches every app's image", async () => {
-    const affected = await nxAffectedProjects(graph, ['tools/docker/node-service.Dockerfile'], undefined);
+    const affected = nxAffectedProjects(graph, ['tools/docker/node-service.Dockerfile'], workspaceRoot);
     expect(['catalog-api', 'checkout-api', 'storefront'].filter((app) => affected.has(app))).toEqual(['catalog-api', 'checkout-api', 'storefront']);
   });
 
+  // Why package-lock.json is judged per app (lockfile-changes.ts) on top of nx.json's
+  // projectsAffectedByDependencyUpdates "auto": Nx walks back from each changed package through
+  // the graph's npm edges, and those include what specs import. A supertest bump would rebuild
+  // every image although no image contains supertest.
+  it("ties apps to their test tools through npm edges, which the apps' pruned runtime closure leaves out", () => {
+    const lock = parseLockfile(readFileSync(path.join(workspaceRoot, 'package-lock.json'), 'utf8'));
+    for (const app of ['catalog-api', 'checkout-api', 'storefront']) {
+      expect(graph.dependencies[app]?.map((edge) => edge.target)).toContain('npm:supertest');
+      expect([...runtimeClosure(lock, `apps/${app}`).values()].map((pkg) => pkg.name)).not.toContain('supertest');
+    }
+  });
+
   it('still follows workspace files that builds name (tsconfig.base.json reaches every app)', async () => {
-    const affected = await nxAffectedProjects(graph, ['tsconfig.base.json'], undefined);
+    const affected = nxAffectedProjects(graph, ['tsconfig.base.json'], workspaceRoot);
     expect(['catalog-api', 'checkout-api', 'storefront'].every((app) => affected.has(app))).toBe(true);
   });
 });

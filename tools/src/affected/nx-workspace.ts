@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createProjectGraphAsync, type ProjectGraph, type ProjectGraphProjectNode } from '@nx/devkit';
-import { filterAffected } from 'nx/src/project-graph/affected/affected-project-graph';
-import { calculateFileChanges } from 'nx/src/project-graph/file-utils';
+import { createProjectGraphAsync, reverse, type ProjectGraph, type ProjectGraphProjectNode } from '@nx/devkit';
 import { parse as parseYaml } from 'yaml';
 import { APP_TAG, CHART_TAG, type ChartInfo, type ProjectInfo, type WorkspaceModel } from './workspace-model';
 
@@ -43,32 +41,53 @@ export function buildWorkspaceModel(graph: ProjectGraph, workspaceRoot: string):
 }
 
 /**
- * Which projects Nx marks affected by these files — Nx's own affected logic (the same that
- * `nx affected -t …` runs in the next pipeline step), over a graph whose non-chart projects keep
- * only their release targets. Nx exports these functions from nx/src/* only; nx is pinned
- * exactly, and nx-workspace.spec.ts fails if an upgrade moves them.
+ * Which projects a change to these files reaches, read from Nx's public project graph the way
+ * `nx show projects --affected` reads it (nx-workspace.spec.ts compares the two): the project
+ * owning each file, every project whose target inputs name it as a `{workspaceRoot}/` file
+ * (nx.json names every project), then all their dependents. Only the release targets of
+ * non-chart projects count: a workspace file that only a test or lint target names
+ * (jest.preset.cjs) changes no image. package-lock.json is judged per app elsewhere
+ * (lockfile-changes.ts) and the root package.json reaches an image only through it.
  */
-export async function nxAffectedProjects(
-  graph: ProjectGraph,
-  files: string[],
-  revisions: { base?: string; head?: string } | undefined,
-): Promise<Set<string>> {
-  const changes = calculateFileChanges(files, revisions);
-  const affected = await filterAffected(releaseGraph(graph), changes);
-  return new Set(Object.keys(affected.nodes));
+export function nxAffectedProjects(graph: ProjectGraph, files: string[], workspaceRoot: string): Set<string> {
+  const touched = new Set<string>();
+  if (files.includes('nx.json')) for (const name of Object.keys(graph.nodes)) touched.add(name);
+  const byRootLength = Object.values(graph.nodes).sort((a, b) => b.data.root.length - a.data.root.length);
+  for (const file of files) {
+    const owner = byRootLength.find((node) => node.data.root === '.' || file === node.data.root || file.startsWith(`${node.data.root}/`));
+    if (owner) touched.add(owner.name);
+  }
+  const workspaceNamedInputs = readNxNamedInputs(workspaceRoot);
+  for (const node of Object.values(graph.nodes)) {
+    const namedInputs = { ...workspaceNamedInputs, ...(node.data.namedInputs ?? {}) };
+    const isChart = (node.data.tags ?? []).includes(CHART_TAG);
+    const targets = Object.entries(node.data.targets ?? {}).filter(([target]) => isChart || RELEASE_TARGETS.includes(target));
+    const globs = targets.flatMap(([, target]) => workspaceFileInputs(target.inputs ?? [], namedInputs));
+    if (globs.some((glob) => files.some((file) => path.posix.matchesGlob(file, glob)))) touched.add(node.name);
+  }
+  const dependents = reverse(graph).dependencies;
+  const affected = new Set<string>();
+  const visit = (name: string) => {
+    if (affected.has(name) || !graph.nodes[name]) return;
+    affected.add(name);
+    for (const edge of dependents[name] ?? []) visit(edge.target);
+  };
+  for (const name of touched) visit(name);
+  return affected;
 }
 
-function releaseGraph(graph: ProjectGraph): ProjectGraph {
-  const nodes: ProjectGraph['nodes'] = {};
-  for (const [name, node] of Object.entries(graph.nodes)) {
-    if ((node.data.tags ?? []).includes(CHART_TAG)) {
-      nodes[name] = node;
-      continue;
-    }
-    const targets = Object.fromEntries(Object.entries(node.data.targets ?? {}).filter(([target]) => RELEASE_TARGETS.includes(target)));
-    nodes[name] = { ...node, data: { ...node.data, targets } };
+/** The `{workspaceRoot}/` files an input list names, through named inputs (Nx's implicit inputs). */
+function workspaceFileInputs(inputs: ReadonlyArray<string | object>, namedInputs: NamedInputs, seen = new Set<string>()): string[] {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const text = typeof input === 'string' ? input : 'fileset' in input && typeof input.fileset === 'string' ? input.fileset : null;
+    if (text === null) continue;
+    if (typeof input === 'string' && namedInputs[text] && !seen.has(text)) {
+      seen.add(text);
+      files.push(...workspaceFileInputs(namedInputs[text], namedInputs, seen));
+    } else if (text.startsWith('{workspaceRoot}/')) files.push(text.slice('{workspaceRoot}/'.length));
   }
-  return { ...graph, nodes };
+  return files;
 }
 
 type NamedInputs = Record<string, ReadonlyArray<string | object>>;

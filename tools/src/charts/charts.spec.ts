@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError } from '../cli/errors';
-import { readDigestFile } from './digests';
+import { readDigestFile } from '../images/digest-file';
 import { environments, findChart, listCharts, type ChartInfo } from './layout';
 import { lintChart } from './lint';
 import { renderChart } from './render';

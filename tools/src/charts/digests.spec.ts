@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { imageFor, imageSetArgs, readDigestFile } from './digests';
+import { imageFor, readDigestFile } from '../images/digest-file';
+import { imageSetArgs } from './digests';
 
 const digest = `sha256:${'b'.repeat(64)}`;
 const entry = { repository: '127.0.0.1:5000/catalog-api', tag: 'abc123', digest, reference: `127.0.0.1:5000/catalog-api@${digest}` };
@@ -35,7 +36,7 @@ describe('the image step digest file', () => {
   it('rejects a missing file, bad JSON, a malformed digest, a reference that does not match, and an absent service', () => {
     expect(() => readDigestFile(path.join(dir, 'nope.json'))).toThrow(/does not exist/);
     expect(() => readDigestFile(write('{'))).toThrow(/is not JSON/);
-    expect(() => readDigestFile(write({ 'catalog-api': { ...entry, digest: 'sha256:short', reference: '127.0.0.1:5000/catalog-api@sha256:short' } }))).toThrow(/catalog-api.digest: must be sha256:/);
+    expect(() => readDigestFile(write({ 'catalog-api': { ...entry, digest: 'sha256:short', reference: '127.0.0.1:5000/catalog-api@sha256:short' } }))).toThrow(/catalog-api.digest: expected sha256:/);
     expect(() => readDigestFile(write({ 'catalog-api': { ...entry, reference: '127.0.0.1:5000/other@' + digest } }))).toThrow(/reference must be <repository>@<digest>/);
     const file = write({ 'catalog-api': entry });
     expect(() => imageFor(readDigestFile(file), 'storefront', file)).toThrow(/has no image for storefront \(it has: catalog-api\)/);

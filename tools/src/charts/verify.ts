@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { imageFor, type DigestFile } from './digests';
+import { type DigestFile, imageFor } from '../images/digest-file';
 import { findUnknownFields, schemaCheckIds, validateWithKubernetesModels } from './kubernetes-schema';
 import { libraryHelperProblems } from './library-docs';
 import { defaultChartsRoot, environments, type ChartInfo, type Environment } from './layout';

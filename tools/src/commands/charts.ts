@@ -3,14 +3,13 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
-import { readDigestFile } from '../charts/digests';
+import { imageFor, readDigestFile } from '../images/digest-file';
 import { lintChart } from '../charts/lint';
 import { environments, findChart, listCharts, parseEnvironment, type ChartInfo, type Environment } from '../charts/layout';
 import { renderChart } from '../charts/render';
 import { stageChart } from '../charts/stage';
 import { renderValuesTable, withValuesTable } from '../charts/values-docs';
 import { failedOutcomes, verifyChart, type VerifyReport } from '../charts/verify';
-import { imageFor } from '../charts/digests';
 import { defaultHelm } from '../helm/binary';
 import { workspaceRoot } from '../workspace/root';
 

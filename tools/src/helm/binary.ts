@@ -32,7 +32,7 @@ export interface ResolvedHelm {
 
 export interface EnsureHelmOptions {
   pin?: HelmPin;
-  /** Cache root; default $XDG_CACHE_HOME/shipyard or ~/.cache/shipyard. */
+  /** Cache root; default shipyardCacheDir() (SHIPYARD_CACHE, $XDG_CACHE_HOME/shipyard, ~/.cache/shipyard). */
   cacheRoot?: string;
   /** PATH to search for a helm of the pinned version; default process.env.PATH. */
   searchPath?: string;
@@ -40,12 +40,8 @@ export interface EnsureHelmOptions {
   log?: (line: string) => void;
 }
 
-export function defaultCacheRoot(): string {
-  return shipyardCacheDir();
-}
-
 /** ~/.cache/shipyard/helm/<helm version>/helm */
-export function cachedHelmPath(pin: HelmPin = helmPin, cacheRoot = defaultCacheRoot()): string {
+export function cachedHelmPath(pin: HelmPin = helmPin, cacheRoot = shipyardCacheDir()): string {
   return path.join(cacheRoot, 'helm', pin.helmVersion, 'helm');
 }
 
@@ -96,7 +92,7 @@ export async function ensureHelm(options: EnsureHelmOptions = {}): Promise<Resol
   for (const candidate of executablesOnPath('helm', options.searchPath ?? process.env.PATH ?? '')) {
     if ((await helmVersionOf(candidate)) === pin.helmVersion) return { path: candidate, source: 'path', version: pin.helmVersion };
   }
-  const cached = cachedHelmPath(pin, options.cacheRoot ?? defaultCacheRoot());
+  const cached = cachedHelmPath(pin, options.cacheRoot ?? shipyardCacheDir());
   if (existsSync(cached)) {
     const version = await helmVersionOf(cached);
     if (version === pin.helmVersion) return { path: cached, source: 'cache', version };

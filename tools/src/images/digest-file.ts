@@ -5,16 +5,19 @@ import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
 
 /**
- * dist/images.json: what was pushed, by app. Deploy and promotion steps read `reference`
+ * dist/images.json: what was pushed, by app — the one schema its writer (`images push`) and its
+ * readers (charts, deploy, release) share. Deploy and promotion steps read `reference`
  * (repository@digest), so they deploy exactly the bytes that were tested, whatever a tag
  * points to by then.
  */
-const imageRecordSchema = z.object({
-  repository: z.string().min(1),
-  tag: z.string().min(1),
-  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 hex>'),
-  reference: z.string().min(1),
-});
+const imageRecordSchema = z
+  .object({
+    repository: z.string().min(1),
+    tag: z.string().min(1),
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256: followed by 64 lowercase hex characters'),
+    reference: z.string().min(1),
+  })
+  .refine((image) => image.reference === `${image.repository}@${image.digest}`, { message: 'reference must be <repository>@<digest>', path: ['reference'] });
 export type ImageRecord = z.infer<typeof imageRecordSchema>;
 
 const digestFileSchema = z.record(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'expected a kebab-case app name'), imageRecordSchema);
@@ -35,9 +38,27 @@ export function mergeDigestFile(existing: unknown, updates: DigestFile): DigestF
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** Reads a digest file an earlier step wrote: a missing, unreadable or invalid file is a usage error. */
 export function readDigestFile(file: string): DigestFile {
-  if (!fs.existsSync(file)) return {};
-  return mergeDigestFile(JSON.parse(fs.readFileSync(file, 'utf8')), {});
+  if (!fs.existsSync(file)) throw new CliError(`digest file ${file} does not exist (the image step writes it: shipyard images …)`, ExitCode.usage);
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(`digest file ${file} is not JSON: ${(error as Error).message}`, ExitCode.usage);
+  }
+  const parsed = digestFileSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new CliError(`digest file ${file} is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`, ExitCode.usage);
+  }
+  return parsed.data;
+}
+
+/** The image of one service from the digest file, or a usage error naming the services it has. */
+export function imageFor(digests: DigestFile, service: string, file: string): ImageRecord {
+  const image = digests[service];
+  if (!image) throw new CliError(`digest file ${file} has no image for ${service} (it has: ${Object.keys(digests).join(', ') || 'none'})`, ExitCode.usage);
+  return image;
 }
 
 /**

@@ -12,6 +12,17 @@ function affectedApps(...files: string[]): string[] {
   return (JSON.parse(out) as string[]).sort();
 }
 
+describe('project types', () => {
+  it('Nx knows the services as applications (`nx show projects --type app`)', () => {
+    const out = execFileSync(path.join(workspaceRoot, 'node_modules', '.bin', 'nx'), ['show', 'projects', '--type', 'app', '--json'], {
+      cwd: workspaceRoot,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
+    expect((JSON.parse(out) as string[]).sort()).toEqual(['catalog-api', 'checkout-api', 'storefront']);
+  }, 60_000);
+});
+
 describe('nx affected over the workspace graph', () => {
   it('a change to the shared contracts affects every service that imports them', () => {
     expect(affectedApps('libs/contracts/src/index.ts')).toEqual(['catalog-api', 'checkout-api', 'storefront']);

@@ -9,7 +9,7 @@ import { startTelemetry } from './telemetry.js';
  * @typedef {{ items: Product[], page: { limit: number, offset: number, total: number } }} ProductList
  * @typedef {{ productId: string, name: string, unitPriceCents: number, quantity: number, lineTotalCents: number }} QuoteLine
  * @typedef {{ currency: string, lines: QuoteLine[], subtotalCents: number, taxRateBasisPoints: number, taxCents: number, totalCents: number }} Quote
- * @typedef {{ type?: string, title?: string, status?: number, detail?: string, requestId?: string, errors?: { field: string, message: string }[] }} ProblemDocument
+ * @typedef {Partial<import('@shipyard/contracts').ProblemDetails>} ProblemDocument what a failed call reports (the server's problem+json, or one made here)
  * @typedef {{ product: Product, quantity: number }} CartLine
  */
 
@@ -273,3 +273,4 @@ byId('next-page').addEventListener('click', () => {
 renderCart();
 // Telemetry first (when configured), so the page's first API call is already tracked.
 void startTelemetry(state.config.telemetry).finally(() => loadProducts());
+/** @type {ProblemDocument} */ export const probe = { status: 'no', requestId: 5 };

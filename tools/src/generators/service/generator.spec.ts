@@ -83,6 +83,7 @@ describe('wired exactly like catalog-api', () => {
     expect(orders.dependencies).toEqual(catalog.dependencies);
     expect(orders.nx.name).toBe('orders-api');
     expect(orders.nx.tags).toEqual(['type:app', 'scope:orders-api']);
+    expect(orders.nx.projectType).toBe('application');
     const expectedTargets = JSON.parse(JSON.stringify(catalog.nx.targets).replaceAll('catalog-api', 'orders-api'));
     expectedTargets.serve.options.env.PORT = String(port);
     expect(orders.nx.targets).toEqual(expectedTargets);

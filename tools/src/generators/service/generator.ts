@@ -28,6 +28,7 @@ export function appManifest(options: ServiceOptions, facts: Pick<WorkspaceFacts,
     dependencies: { ...facts.appDependencies },
     nx: {
       name: options.name,
+      projectType: 'application',
       tags: ['type:app', `scope:${options.scope}`],
       targets: {
         serve: {

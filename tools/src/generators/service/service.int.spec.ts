@@ -154,6 +154,9 @@ describe('a generated service', () => {
     expectSuccess(listed, 'nx show projects');
     const apps = (JSON.parse(listed.stdout.slice(listed.stdout.indexOf('['))) as string[]).sort();
     expect(apps).toContain(service);
+    const typed = await nx('show', 'projects', '--type', 'app', '--json');
+    expectSuccess(typed, 'nx show projects --type app');
+    expect((JSON.parse(typed.stdout.slice(typed.stdout.indexOf('['))) as string[]).sort()).toEqual(apps);
     const images = Object.fromEntries(
       apps.map((app, index) => {
         const digest = `sha256:${String(index + 1).repeat(64)}`;
