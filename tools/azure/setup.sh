@@ -158,11 +158,16 @@ metadata:
     pod-security.kubernetes.io/audit: restricted
 EOF
 
+step "Secret appinsights-connection (charts/environments/$env_name.yaml telemetry.connectionStringSecret)"
+# Only the resource's address: with local auth disabled the key alone ingests nothing; the pods
+# authenticate with their workload identity.
+kubectl --namespace "$namespace" create secret generic appinsights-connection \
+  --from-literal=connection-string="$connection_string" --dry-run=client --output yaml | kubectl apply -f -
+
 step "values for the repository ($env_name)"
 cat <<EOF
 charts/environments/$env_name.yaml:
   clusterResourceId: $cluster_id
-  telemetry.connectionString: $connection_string
 charts/<app>/values-$env_name.yaml (serviceAccount.workloadIdentity: { enabled: true, clientId: … }):
 $(printf '  %s\n' "${client_ids[@]}")
 charts/storefront/values-$env_name.yaml (TLS from Key Vault through app routing):

@@ -112,12 +112,16 @@ describe('tools/azure/setup.sh (dry run against fake az/kubectl)', () => {
       ['id-shipyard-prod-storefront', 'fake-oidcIssuerProfile.issuerUrl', 'system:serviceaccount:shipyard:storefront'],
     ]);
 
-    const applied = calls.filter((call) => call.tool === 'kubectl');
-    expect(applied.map((call) => call.args)).toEqual([['apply', '-f', '-']]);
-    expect(applied[0]?.stdin).toContain('name: shipyard');
-    expect(applied[0]?.stdin).toContain('pod-security.kubernetes.io/enforce: restricted');
-    // Nothing the charts no longer use: no connection-string Secret, no TLS Secret made by hand.
-    expect(calls.some((call) => call.args.includes('secret'))).toBe(false);
+    const kubectl = calls.filter((call) => call.tool === 'kubectl');
+    expect(kubectl.map((call) => call.args.join(' '))).toEqual([
+      'apply -f -',
+      '--namespace shipyard create secret generic appinsights-connection --from-literal=connection-string=InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope.in.applicationinsights.azure.com/ --dry-run=client --output yaml',
+      'apply -f -',
+    ]);
+    expect(kubectl[0]?.stdin).toContain('name: shipyard');
+    expect(kubectl[0]?.stdin).toContain('pod-security.kubernetes.io/enforce: restricted');
+    // The TLS Secret is app routing's (synced from Key Vault), never made by hand.
+    expect(calls.filter((call) => call.args.includes('secret')).map((call) => call.args[call.args.indexOf('generic') + 1])).toEqual(['appinsights-connection']);
     expect(stdout).toContain('kubernetes.azure.com/tls-cert-keyvault-uri');
   }, 60_000);
 

@@ -1,4 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { runShipyard } from '../../testing/run-shipyard';
@@ -38,6 +40,28 @@ describe('shipyard pipelines validate (the command)', () => {
       expect(result.code).toBe(3);
       expect(result.stderr).toContain(`GET ${url} answered 401 (set AZURE_DEVOPS_EXT_PAT or SYSTEM_ACCESSTOKEN)`);
     } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 60_000);
+
+  it('pipelines schema saves the organisation\'s schema (SYSTEM_COLLECTIONURI, job token) for SHIPYARD_PIPELINE_SCHEMA', async () => {
+    const schema = JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', definitions: { pipeline: { type: 'object' } } });
+    const seen: string[] = [];
+    const server: Server = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(schema);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shipyard-schema-'));
+    try {
+      const collection = `http://127.0.0.1:${(server.address() as AddressInfo).port}/contoso/`;
+      const out = path.join(dir, 'nested', 'schema.json');
+      const result = await shipyard(['pipelines', 'schema', '--out', out], { SYSTEM_COLLECTIONURI: collection, SYSTEM_ACCESSTOKEN: 'job-token', AZURE_DEVOPS_EXT_PAT: '' });
+      expect(result.code).toBe(0);
+      expect(seen).toEqual(['/contoso/_apis/distributedtask/yamlschema Bearer job-token']);
+      expect(readFileSync(out, 'utf8')).toBe(schema);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }, 60_000);
