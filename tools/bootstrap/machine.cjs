@@ -12,6 +12,7 @@ const PACKAGES = Object.freeze({
   engine: { packages: ['docker.io'], why: 'the Docker engine that builds and runs the images' },
   rehearsal: { packages: ['docker-registry', 'skopeo', 'debootstrap', 'ca-certificates', 'iproute2', 'openssl'], why: 'the local OCI registry, image inspection and the offline base images' },
   browser: { packages: ['chromium'], why: 'headless Chromium for the browser tests' },
+  checks: { packages: ['shellcheck'], why: 'ShellCheck for the Azure set-up script' },
 });
 
 /** The dockerd flags the project needs: loopback only, no bridge, no NAT, no iptables rules. */
