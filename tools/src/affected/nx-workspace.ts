@@ -62,7 +62,10 @@ export function nxAffectedProjects(graph: ProjectGraph, files: string[], workspa
     const namedInputs = { ...workspaceNamedInputs, ...(node.data.namedInputs ?? {}) };
     const isChart = (node.data.tags ?? []).includes(CHART_TAG);
     const targets = Object.entries(node.data.targets ?? {}).filter(([target]) => isChart || RELEASE_TARGETS.includes(target));
-    const globs = targets.flatMap(([, target]) => workspaceFileInputs(target.inputs ?? [], namedInputs));
+    const globs = targets
+      .flatMap(([, target]) => fileInputs(target.inputs ?? [], namedInputs))
+      .filter((glob) => glob.startsWith('{workspaceRoot}/'))
+      .map((glob) => glob.slice('{workspaceRoot}/'.length));
     if (globs.some((glob) => files.some((file) => path.posix.matchesGlob(file, glob)))) touched.add(node.name);
   }
   const dependents = reverse(graph).dependencies;
@@ -76,16 +79,17 @@ export function nxAffectedProjects(graph: ProjectGraph, files: string[], workspa
   return affected;
 }
 
-/** The `{workspaceRoot}/` files an input list names, through named inputs (Nx's implicit inputs). */
-function workspaceFileInputs(inputs: ReadonlyArray<string | object>, namedInputs: NamedInputs, seen = new Set<string>()): string[] {
+/** The file globs an input list names (`!` kept), through the named inputs it refers to. */
+function fileInputs(inputs: ReadonlyArray<string | object>, namedInputs: NamedInputs, seen = new Set<string>()): string[] {
   const files: string[] = [];
   for (const input of inputs) {
     const text = typeof input === 'string' ? input : 'fileset' in input && typeof input.fileset === 'string' ? input.fileset : null;
     if (text === null) continue;
-    if (typeof input === 'string' && namedInputs[text] && !seen.has(text)) {
+    if (typeof input !== 'string' || !namedInputs[text]) files.push(text);
+    else if (!seen.has(text)) {
       seen.add(text);
-      files.push(...workspaceFileInputs(namedInputs[text], namedInputs, seen));
-    } else if (text.startsWith('{workspaceRoot}/')) files.push(text.slice('{workspaceRoot}/'.length));
+      files.push(...fileInputs(namedInputs[text], namedInputs, seen));
+    }
   }
   return files;
 }
@@ -101,21 +105,11 @@ function readNxNamedInputs(workspaceRoot: string): NamedInputs {
 export function productionGlobs(namedInputs: NamedInputs, root: string): { include: string[]; exclude: string[] } {
   const include: string[] = [];
   const exclude: string[] = [];
-  const seen = new Set<string>();
-  const expand = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    for (const input of namedInputs[name] ?? []) {
-      const text = typeof input === 'string' ? input : 'fileset' in input && typeof input.fileset === 'string' ? input.fileset : null;
-      if (text === null) continue;
-      const negated = text.startsWith('!');
-      const glob = negated ? text.slice(1) : text;
-      if (!negated && namedInputs[glob]) expand(glob);
-      else if (glob.startsWith('{projectRoot}/')) (negated ? exclude : include).push(path.posix.join(root, glob.slice('{projectRoot}/'.length)));
-    }
-  };
-  if (!namedInputs['production']) return { include: [], exclude: [] };
-  expand('production');
+  for (const text of fileInputs(['production'], namedInputs)) {
+    const negated = text.startsWith('!');
+    const glob = negated ? text.slice(1) : text;
+    if (glob.startsWith('{projectRoot}/')) (negated ? exclude : include).push(path.posix.join(root, glob.slice('{projectRoot}/'.length)));
+  }
   return { include, exclude };
 }
 

@@ -1,8 +1,9 @@
 /**
- * The one place that talks HTTP to Azure DevOps and Azure Resource Manager for azdo setup,
- * annotate and workitems: bounded retries on throttling (429 + Retry-After) and on passing
- * gateway failures, and failures turned into errors that keep the status and the service's own
- * message, so callers can name the permission that is missing.
+ * Retries and HTTP errors for every Azure call of azdo setup, annotate and workitems: bounded
+ * retries on throttling (429 + Retry-After) and on passing gateway failures, around
+ * azure-devops-node-api's clients (every Azure DevOps call) and requestJson (Azure Resource
+ * Manager only), with failures that keep the status and the service's own message, so callers
+ * can name the permission that is missing.
  */
 
 export interface RetryPolicy {

@@ -1,9 +1,9 @@
 import type { ExistingCheck, ResolvedApprover } from './checks';
 import type { AzdoCredential } from './credentials';
 import { describeFailure, requireData } from './failures';
-import { type RetryPolicy, requestJson, statusOf, withRetry } from './http';
+import { type RetryPolicy, statusOf, withRetry } from './http';
 import type { ExistingEnvironment } from './plan';
-import { type AzdoTarget, failureContext, taskAgentApi } from './target';
+import { type AzdoTarget, failureContext, restClient, taskAgentApi } from './target';
 
 /** The calls azdo setup makes; the REST implementation is below, tests use a loopback fake behind it. */
 export interface SetupApi {
@@ -28,6 +28,8 @@ interface Identity {
 
 export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, policy?: RetryPolicy): SetupApi {
   const agent = taskAgentApi(target, credential);
+  const rest = restClient(target.collectionUrl, credential);
+  const identities = restClient(target.identitiesUrl, credential);
   const project = target.project;
   const fail = (error: unknown, doing: string, needs: string) => describeFailure(error, failureContext(target, credential, doing, needs));
   const environmentsRole = (role: string) => `the '${role}' role on Pipelines › Environments › Security in project ${project} (a personal access token also needs the scope Environment (Read & manage))`;
@@ -38,6 +40,11 @@ export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, pol
     const url = new URL(`${encodeURIComponent(project)}/_apis/pipelines/checks/configurations${suffix}`, target.collectionUrl);
     for (const [key, value] of Object.entries({ ...query, 'api-version': checksApiVersion })) url.searchParams.set(key, value);
     return url.toString();
+  };
+  // A 203 is Azure DevOps' sign-in page for a token it does not accept here: refuse it like a 401.
+  const dataOf = <T>(response: { statusCode: number; result: T | null }, doing: string): T => {
+    if (response.statusCode === 203) throw Object.assign(new Error('answered with a sign-in page instead of data (the token is not valid here)'), { statusCode: 401 });
+    return requireData(response.result, doing);
   };
   const toEnvironment = (found: { id?: number; name?: string; description?: string }): ExistingEnvironment => ({ id: found.id as number, name: found.name as string, description: found.description });
 
@@ -77,8 +84,7 @@ export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, pol
       const doing = `reading the checks of environment ${environment.name}`;
       try {
         const url = checksUrl('', { resourceType: 'environment', resourceId: String(environment.id), $expand: 'settings' });
-        const list = await requestJson<{ value?: ExistingCheck[] }>({ method: 'GET', url, authorization: credential.authorization, policy });
-        return list?.value ?? [];
+        return dataOf(await withRetry(doing, () => rest.get<{ value?: ExistingCheck[] }>(url), { idempotent: true, policy }), doing).value ?? [];
       } catch (error) {
         throw fail(error, doing, administer(environment.name, checksScope));
       }
@@ -86,7 +92,7 @@ export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, pol
     async createCheck(environmentName, body) {
       const doing = `adding the ${(body.type as { name: string }).name} check to environment ${environmentName}`;
       try {
-        return await requestJson<ExistingCheck>({ method: 'POST', url: checksUrl('', {}), authorization: credential.authorization, body, policy });
+        return dataOf(await withRetry(doing, () => rest.create<ExistingCheck>(checksUrl('', {}), body), { idempotent: false, policy }), doing);
       } catch (error) {
         throw fail(error, doing, administer(environmentName, checksScope));
       }
@@ -94,7 +100,7 @@ export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, pol
     async updateCheck(environmentName, id, body) {
       const doing = `updating check ${id} (${(body.type as { name: string }).name}) of environment ${environmentName}`;
       try {
-        return await requestJson<ExistingCheck>({ method: 'PATCH', url: checksUrl(`/${id}`, {}), authorization: credential.authorization, body, policy });
+        return dataOf(await withRetry(doing, () => rest.update<ExistingCheck>(checksUrl(`/${id}`, {}), body), { idempotent: true, policy }), doing);
       } catch (error) {
         throw fail(error, doing, administer(environmentName, checksScope));
       }
@@ -108,7 +114,7 @@ export function restSetupApi(target: AzdoTarget, credential: AzdoCredential, pol
         url.searchParams.set('filterValue', text);
         url.searchParams.set('queryMembership', 'None');
         url.searchParams.set('api-version', '7.1');
-        found = await requestJson<{ value?: Identity[] }>({ method: 'GET', url: url.toString(), authorization: credential.authorization, policy });
+        found = dataOf(await withRetry(doing, () => identities.get<{ value?: Identity[] }>(url.toString()), { idempotent: true, policy }), doing);
       } catch (error) {
         throw fail(error, doing, 'permission to read identities (a personal access token needs the scope Identity (Read))');
       }

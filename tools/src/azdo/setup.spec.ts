@@ -197,6 +197,12 @@ describe('azdo setup against a loopback Azure DevOps', () => {
     expect(fake.server.requests.at(-1)?.headers.authorization).toBe(`Basic ${Buffer.from('PAT:stale').toString('base64')}`);
   });
 
+  it('a sign-in page (203) instead of the checks is a refused token, not an empty list', async () => {
+    await run(false);
+    fake.server.failNext((request) => request.method === 'GET' && request.path.endsWith('/configurations'), { status: 203, body: '<html>Sign in</html>' });
+    await expect(run(true)).rejects.toThrow(/reading the checks of environment shipyard-dev: the token was refused \(401\)/);
+  });
+
   it('an approver nobody matches stops before anything is written', async () => {
     fake.identities = fake.identities.slice(1);
     await expect(run(false)).rejects.toThrow(/looking up approver "release-lead@contoso.example": no active user or group matches/);

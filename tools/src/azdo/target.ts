@@ -1,4 +1,5 @@
 import { BuildApi } from 'azure-devops-node-api/BuildApi';
+import { ClientApiBase } from 'azure-devops-node-api/ClientApiBases';
 import { TaskAgentApi } from 'azure-devops-node-api/TaskAgentApi';
 import { WorkItemTrackingApi } from 'azure-devops-node-api/WorkItemTrackingApi';
 import type { IRequestOptions } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
@@ -84,6 +85,15 @@ export function buildApi(collectionUrl: string, credential: AzdoCredential): Bui
 
 export function taskAgentApi(target: AzdoTarget, credential: AzdoCredential): TaskAgentApi {
   return new TaskAgentApi(target.collectionUrl, [credential.handler()], requestOptions);
+}
+
+/**
+ * The node API's REST client for the areas it has no typed client for (pipeline checks, and
+ * identities on the vssps host), on a base URL given up front: same token handler, options and
+ * error shape (statusCode, responseHeaders) as the typed clients above.
+ */
+export function restClient(baseUrl: string, credential: AzdoCredential): ClientApiBase['rest'] {
+  return new ClientApiBase(baseUrl, [credential.handler()], 'shipyard', requestOptions).rest;
 }
 
 /** The parts of a failure message that depend on the token and the target. */

@@ -28,7 +28,8 @@ describe('module boundaries are enforced by lint', () => {
     ['a library importing an app', 'libs/service-kit/src/forbidden.ts', "import '@shipyard/catalog-api';", /Circular dependency between "service-kit" and "catalog-api"|tagged with "type:lib" can only depend/],
     ['contracts importing the runtime layer', 'libs/contracts/src/forbidden.ts', "import '@shipyard/service-kit';", /Circular dependency between "contracts" and "service-kit"|tagged with "layer:contracts" can only depend/],
     ['contracts importing a runtime library', 'libs/contracts/src/forbidden.ts', "import '@shipyard/telemetry';", /tagged with "layer:contracts" can only depend on libs tagged with "layer:contracts"/],
-    ['one service importing another', 'apps/catalog-api/src/forbidden.ts', "import '@shipyard/checkout-api';", /tagged with "type:app" can only depend on libs tagged with "type:lib"/],
+    // Apps are Nx applications (projectType), so Nx's own "no importing apps" check answers before the tag rule.
+    ['one service importing another', 'apps/catalog-api/src/forbidden.ts', "import '@shipyard/checkout-api';", /Imports of apps are forbidden|tagged with "type:app" can only depend on libs tagged with "type:lib"/],
   ])('rejects %s', (_label, file, code, expected) => {
     const errors = boundaryErrors(lintAs(file, `${code}\nexport const x = 1;\n`));
     expect(errors.map((e) => e.message).join('\n')).toMatch(expected);

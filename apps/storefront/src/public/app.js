@@ -273,4 +273,3 @@ byId('next-page').addEventListener('click', () => {
 renderCart();
 // Telemetry first (when configured), so the page's first API call is already tracked.
 void startTelemetry(state.config.telemetry).finally(() => loadProducts());
-/** @type {ProblemDocument} */ export const probe = { status: 'no', requestId: 5 };
