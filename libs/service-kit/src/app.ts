@@ -12,6 +12,8 @@ import { nameServerSpanFromRoute } from './telemetry';
 export interface AppOptions {
   /** express.json limit, e.g. '100kb' (default) or '1mb'. */
   bodyLimit?: string;
+  /** false: no JSON body parsing (a proxy streams bodies through untouched). Default true. */
+  parseJson?: boolean;
   /** Folder of static files served before the service's routes. */
   staticDir?: string;
   /** Passed to helmet (defaults are right for JSON APIs; a page-serving app may tune its CSP here). */
@@ -54,7 +56,7 @@ export function createApp(ctx: ServiceContext<BaseConfig>, routes: (app: Express
     }),
   );
   app.use(healthRouter(health));
-  app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
+  if (opts.parseJson !== false) app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
   if (opts.staticDir !== undefined) app.use(express.static(opts.staticDir));
   routes(app);
   app.use(notFoundHandler);

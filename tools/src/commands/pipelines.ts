@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { loadAzdoConfig } from '../azdo/config';
 import { CliError, ExitCode } from '../cli/errors';
 import { compileSchema, readSchemaText, SchemaLoadError, type PipelineSchema } from '../pipelines/schema';
 import { chooseSchema } from '../pipelines/schema-source';
@@ -38,7 +39,7 @@ export function pipelinesCommand(): Command {
       if (source.kind === 'given') {
         process.stderr.write(`[pipelines] schema: ${source.location} (${source.from})\n`);
         try {
-          schema = compileSchema(await readSchemaText(source.location, process.env), source.location);
+          schema = compileSchema(await readSchemaText(source.location, process.env, organisationUrl()), source.location);
           if (schema.tasksWithoutInputs.length > 0) {
             process.stderr.write(`[pipelines] the schema names ${schema.tasksWithoutInputs.join(', ')} without their inputs: accepted, inputs not checked\n`);
           }
@@ -61,4 +62,15 @@ export function pipelinesCommand(): Command {
       if (errors.length > 0) throw new CliError(`${errors.length} problem(s) in the pipeline files`, ExitCode.failed);
     });
   return pipelines;
+}
+
+/** The organisation a schema token may go to: the pipeline's own, else azure-devops.yml's. */
+function organisationUrl(): string | undefined {
+  if (process.env.SYSTEM_COLLECTIONURI) return process.env.SYSTEM_COLLECTIONURI;
+  try {
+    const { organization } = loadAzdoConfig();
+    return organization ? `https://dev.azure.com/${encodeURIComponent(organization)}/` : undefined;
+  } catch {
+    return undefined;
+  }
 }
