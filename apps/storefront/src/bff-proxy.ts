@@ -34,6 +34,8 @@ const FORWARDED_REQUEST_HEADERS = [
   'accept',
   'accept-language',
   'content-type',
+  // The body is passed on byte for byte, so its encoding label must travel with it.
+  'content-encoding',
   'if-none-match',
   'if-modified-since',
   'traceparent',

@@ -185,6 +185,8 @@ describe('requests the HTTP parser refuses', () => {
     ['Content-Length with Transfer-Encoding', 'POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
     ['a header with a bare CR', 'GET /healthz/live HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n', 400],
     ['an unknown method', 'BREW /healthz/live HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['no Host header', 'GET /healthz/live HTTP/1.1\r\nConnection: close\r\n\r\n', 400],
+    ['CONNECT', 'CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n', 405],
   ])('answers %s with a problem+json', async (_what, bytes, status) => {
     const service = await start();
     running = service.running;

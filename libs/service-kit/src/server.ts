@@ -61,6 +61,15 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
   );
 }
 
+/** CONNECT asks for a tunnel, which no service here offers: Node would drop the connection silently. */
+export function refuseConnect(_req: unknown, socket: Socket): void {
+  const body = JSON.stringify(new HttpProblem(405, { detail: 'CONNECT is not supported.' }).toDocument());
+  socket.end(
+    `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: ${problemContentType}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 function urlHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
@@ -94,8 +103,10 @@ export async function startServer(
   const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
   const exit = opts.exit ?? ((code: number) => process.exit(code));
 
-  const server = createServer(app);
+  // Express answers a missing Host header itself (createApp), as problem+json.
+  const server = createServer({ requireHostHeader: false }, app);
   server.on('clientError', answerClientError);
+  server.on('connect', refuseConnect);
   const inFlight = new Set<ServerResponse>();
 
   // Runs before Express sees the request: tracks it, and while draining tells the client not
