@@ -43,6 +43,15 @@ describe('registry trust', () => {
       }).on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     });
 
+  it('trusts two local certificates side by side (a client of one registry given both files)', async () => {
+    const other = await ensureLocalCertificate({
+      certFile: path.join(dir, 'other.crt'), keyFile: path.join(dir, 'other.key'), commonName: 'test registry', ips: ['127.0.0.1'], validDays: 1, renewBeforeMs: 0,
+    });
+    const [client] = openRegistries([registry], [other.certFile, certFile], () => undefined);
+    const failure = await client.content('shipyard/releases').getManifest('missing').catch((error: unknown) => error);
+    expect(isNotFound(failure)).toBe(true);
+  });
+
   it("reaches the registry through its own client, and leaves the process's trust store alone", async () => {
     const lines: string[] = [];
     const [client] = openRegistries([registry], [certFile], (line) => lines.push(line));

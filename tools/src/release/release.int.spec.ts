@@ -145,7 +145,6 @@ describe('releases in a real registry over HTTPS', () => {
   it('promote copies images and release by digest, verifies the destination, and copies nothing the second time', async () => {
     const args = ['promote', '--from', registries[0].address, '--to', registries[1].address, '--release', head, '--json', '--ca-file', registries[0].layout.certFile, '--ca-file', registries[1].layout.certFile];
     const first = await shipyard(...args);
-    if (first.exitCode !== 0) process.stderr.write(`PROMOTE FAILED: ${first.stderr}\n`);
     expect(first.exitCode).toBe(0);
     const report = JSON.parse(first.stdout) as { items: Array<{ name: string; result: string; digest: string }>; release: { digest: string } };
     expect(report.items.map((item) => [item.name, item.result])).toEqual([...apps.map((app) => [app, 'copied']), ['release', 'copied']]);

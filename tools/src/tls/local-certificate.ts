@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -64,7 +64,10 @@ export async function ensureLocalCertificate(request: LocalCertificateRequest): 
       return { key: readFileSync(keyFile, 'utf8'), cert, certFile, keyFile, generated: false };
     }
   }
-  const pems = await generate([{ name: 'commonName', value: request.commonName }], {
+  // A unique subject per certificate: a client trusting two of them (promote between two local
+  // registries) looks the issuer up by subject name, and would otherwise find the wrong one.
+  const commonName = `${request.commonName} ${randomBytes(6).toString('hex')}`;
+  const pems = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
