@@ -8,8 +8,8 @@
 #
 # Base images are arguments. The defaults are the public images, so this file works as is
 # on a hosted agent; SHIPYARD_BASE_REGISTRY points both at a mirror (local registry, ACR).
-ARG BUILD_BASE=node:24-bookworm-slim
-ARG RUNTIME_BASE=gcr.io/distroless/nodejs24-debian12:nonroot
+ARG BUILD_BASE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
+ARG RUNTIME_BASE=gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a
 
 # ---- build stage: installs the production dependencies --------------------------------
 FROM ${BUILD_BASE} AS deps

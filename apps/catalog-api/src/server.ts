@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { productQuerySchema } from '@shipyard/contracts';
+import { catalogRoutes, productQuerySchema } from '@shipyard/contracts';
 import { createApp, parseOrProblem, problems, type ServiceContext } from '@shipyard/service-kit';
 import type { Catalog } from './catalog';
 
@@ -9,12 +9,12 @@ export function buildCatalogApp(ctx: ServiceContext, catalog: Catalog): Express 
   });
 
   return createApp(ctx, (app) => {
-    app.get('/products', (req, res) => {
+    app.get(catalogRoutes.listProducts.path, (req, res) => {
       const query = parseOrProblem(productQuerySchema, req.query, 'query');
       res.json(catalog.list(query));
     });
 
-    app.get('/products/:id', (req, res) => {
+    app.get(catalogRoutes.getProduct.path, (req, res) => {
       const product = catalog.get(req.params.id);
       if (!product) throw problems.notFound(`No product with id '${req.params.id}'.`);
       res.json(product);

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { quoteRequestSchema } from '@shipyard/contracts';
+import { checkoutRoutes, quoteRequestSchema } from '@shipyard/contracts';
 import { createApp, HttpProblem, parseOrProblem, type ServiceContext } from '@shipyard/service-kit';
 import { CatalogClient } from './catalog-client';
 import type { CheckoutConfig } from './config';
@@ -22,7 +22,7 @@ export function buildCheckoutApp(ctx: ServiceContext<CheckoutConfig>, catalog: C
   ctx.health.addReadinessCheck('catalog', () => catalog.checkReady(), { timeoutMs: 1500 });
 
   return createApp(ctx, (app) => {
-    app.post('/quotes', async (req, res) => {
+    app.post(checkoutRoutes.createQuote.path, async (req, res) => {
       // null = no body at all, which the schema reports as a missing body.
       if (req.is('application/json') === false) {
         throw new HttpProblem(415, { detail: 'Send the cart as application/json.' });

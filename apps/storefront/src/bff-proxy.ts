@@ -2,12 +2,16 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request, type Dispatcher } from 'undici';
+import type { PublicRoute } from '@shipyard/contracts';
 import { HttpProblem, problems } from '@shipyard/service-kit';
 
 /**
  * The backend-for-frontend proxy: the browser talks to one origin, the storefront forwards
  * `/api/<upstream>/<path>` to `<base url>/<path>` and streams the answer back unchanged.
- * An upstream that is down or slow turns into a 502/504 problem+json within timeoutMs.
+ * Only the upstream's public routes (from @shipyard/contracts) are forwarded. The request body
+ * is streamed through untouched (never parsed and re-serialised), so its bytes and charset reach
+ * the upstream as sent. An upstream that is down or slow turns into a 502/504 problem+json
+ * within timeoutMs; a client that is too slow sending its body gets a 408.
  */
 
 export interface Upstream {
@@ -19,6 +23,8 @@ export interface Upstream {
 
 export interface ProxyOptions {
   dispatcher: Dispatcher;
+  /** The upstream's public routes; anything else is answered 404 (or 405) by the BFF itself. */
+  routes: readonly PublicRoute[];
   /** Longest time one upstream exchange (connect, headers and body) may take. */
   timeoutMs: number;
 }
@@ -28,6 +34,8 @@ const FORWARDED_REQUEST_HEADERS = [
   'accept',
   'accept-language',
   'content-type',
+  // The body is passed on byte for byte, so its encoding label must travel with it.
+  'content-encoding',
   'if-none-match',
   'if-modified-since',
   'traceparent',
@@ -71,9 +79,45 @@ export function upstreamUrl(baseUrl: URL, pathAndQuery: string): URL {
   return new URL(`${baseUrl.origin}${basePath}${path.startsWith('/') ? path : `/${path}`}${query}`);
 }
 
+interface RouteMatcher {
+  pattern: RegExp;
+  methods: Set<string>;
+}
+
+/** `/products/:id` → /^\/products\/[^/]+$/; a parameter is one non-empty segment. */
+function routeMatchers(routes: readonly PublicRoute[]): RouteMatcher[] {
+  const byPath = new Map<string, Set<string>>();
+  for (const route of routes) {
+    const methods = byPath.get(route.path) ?? new Set<string>();
+    methods.add(route.method);
+    // HEAD is GET without a body; Express answers it from the GET route.
+    if (route.method === 'GET') methods.add('HEAD');
+    byPath.set(route.path, methods);
+  }
+  return [...byPath].map(([path, methods]) => {
+    const source = path
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('\\/');
+    return { pattern: new RegExp(`^${source}$`), methods };
+  });
+}
+
+/** Throws the 404/405 problem unless method and path name one of the public routes. */
+function checkPublicRoute(matchers: RouteMatcher[], upstream: string, method: string, path: string): void {
+  const matched = matchers.find((matcher) => matcher.pattern.test(path));
+  if (!matched) throw problems.notFound(`The ${upstream} service has no public route with this path.`);
+  if (!matched.methods.has(method)) {
+    const allow = [...matched.methods].join(', ');
+    throw new HttpProblem(405, { detail: `Use ${allow} for this route.`, headers: { Allow: allow } });
+  }
+}
+
 export function createBffProxy(upstream: Upstream, options: ProxyOptions): RequestHandler {
+  const matchers = routeMatchers(options.routes);
   return async (req: Request, res: Response, _next: NextFunction) => {
     const target = upstreamUrl(upstream.baseUrl, req.url);
+    checkPublicRoute(matchers, upstream.name, req.method, req.path);
     const log = requestLogger(req);
 
     const clientGone = new AbortController();
@@ -82,18 +126,23 @@ export function createBffProxy(upstream: Upstream, options: ProxyOptions): Reque
     });
     const deadline = AbortSignal.timeout(options.timeoutMs);
 
+    const body = requestBody(req);
     let answer: Dispatcher.ResponseData;
     try {
       answer = await request(target, {
         dispatcher: options.dispatcher,
         method: req.method as Dispatcher.HttpMethod,
         headers: forwardedRequestHeaders(req),
-        body: requestBody(req),
+        body,
         signal: AbortSignal.any([deadline, clientGone.signal]),
       });
     } catch (error) {
       if (clientGone.signal.aborted) return;
       const timedOut = deadline.aborted || TIMEOUT_CODES.has(errorCode(error));
+      if (timedOut && body !== undefined && !req.readableEnded) {
+        // The client had not finished sending its body: the delay is the client's, not the upstream's.
+        throw new HttpProblem(408, { detail: `The request body did not arrive within ${options.timeoutMs} ms.`, headers: { Connection: 'close' } });
+      }
       log.warn({ upstream: upstream.name, target: target.href, err: error }, 'upstream request failed');
       throw upstreamProblem(upstream.name, timedOut, options.timeoutMs);
     }
@@ -145,28 +194,23 @@ function forwardedRequestHeaders(req: Request): Record<string, string> {
   const forwardedFor = req.headers['x-forwarded-for'];
   const peer = req.socket.remoteAddress ?? 'unknown';
   headers['x-forwarded-for'] = typeof forwardedFor === 'string' ? `${forwardedFor}, ${peer}` : peer;
-  headers['x-forwarded-proto'] = firstValue(req.headers['x-forwarded-proto']) ?? req.protocol;
-  const host = firstValue(req.headers['x-forwarded-host']) ?? req.headers.host;
-  if (host !== undefined) headers['x-forwarded-host'] = host;
+  // The BFF's own view: Express reads X-Forwarded-Proto/-Host only from peers its `trust proxy`
+  // setting trusts, so a client cannot choose what the upstream sees.
+  headers['x-forwarded-proto'] = req.protocol;
+  if (req.host !== undefined) headers['x-forwarded-host'] = req.host;
   return headers;
 }
 
-/**
- * The app's JSON parser may already have read the body (the stream is then drained): send its
- * parsed value again. Otherwise stream the untouched body, if there is one.
- */
-function requestBody(req: Request): string | Request | undefined {
-  if (req.readableEnded) return req.body === undefined ? undefined : JSON.stringify(req.body);
+/** The untouched request stream, if there is a body. A body read before the proxy is a wiring mistake. */
+function requestBody(req: Request): Request | undefined {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  return hasBody ? req : undefined;
+  if (!hasBody) return undefined;
+  if (req.readableDidRead) throw new Error('the request body was read before the BFF proxy: mount it before any body parser');
+  return req;
 }
 
 function requestLogger(req: Request): Pick<Logger, 'warn'> {
   return (req as Request & { log?: Logger }).log ?? { warn: () => undefined };
-}
-
-function firstValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function errorCode(error: unknown): string {

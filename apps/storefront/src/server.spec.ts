@@ -82,6 +82,7 @@ describe('storefront server', () => {
       expect(res.headers['content-type']).toMatch(/^text\/html/);
       expect(res.text).toContain('<script id="config" type="application/json">{"greeting":"hello"}</script>');
       expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['content-security-policy']).toMatch(/(^|;)style-src 'self'(;|$)/);
       // The only inline <script> is the JSON block; code comes from a same-origin file.
       const scripts = [...res.text.matchAll(/<script([^>]*)>(.*?)<\/script>/gs)];
       for (const [, attrs, body] of scripts) {
@@ -134,10 +135,27 @@ describe('storefront server', () => {
       await request(app({ CATALOG_BASE_URL: catalog.url }))
         .get('/api/catalog/products')
         .set('x-forwarded-for', '203.0.113.7')
-        .set('x-forwarded-proto', 'https')
         .expect(200);
       expect(catalog.seen[0].headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
-      expect(catalog.seen[0].headers['x-forwarded-proto']).toBe('https');
+    });
+
+    it('sets x-forwarded-proto and -host from its own view, not from an untrusted client', async () => {
+      const catalog = await upstream(readyOrProducts);
+      await request(app({ CATALOG_BASE_URL: catalog.url }))
+        .get('/api/catalog/products')
+        .set('host', 'shop.example')
+        .set('x-forwarded-proto', 'https')
+        .set('x-forwarded-host', 'evil.example')
+        .expect(200);
+      expect(catalog.seen[0].headers['x-forwarded-proto']).toBe('http');
+      expect(catalog.seen[0].headers['x-forwarded-host']).toBe('shop.example');
+    });
+
+    it('trusts forwarding headers from the private pod network (the AKS ingress) only', () => {
+      const trust = app({}).get('trust proxy fn') as (address: string, hop: number) => boolean;
+      expect(trust('10.244.1.17', 0)).toBe(true);
+      expect(trust('127.0.0.1', 0)).toBe(false);
+      expect(trust('203.0.113.7', 0)).toBe(false);
     });
 
     it('gives the upstream the request id the storefront made up when the browser sent none', async () => {
@@ -175,17 +193,70 @@ describe('storefront server', () => {
       expect(JSON.parse(seen.body)).toEqual(quoteRequest);
     });
 
-    it('streams a body the JSON parser left alone', async () => {
+    it('streams a body it cannot parse through as sent', async () => {
       const checkout = await upstream((_req, res, body) => {
         res.writeHead(200, { 'content-type': 'text/plain' }).end(`got ${body}`);
       });
       const res = await request(app({ CHECKOUT_BASE_URL: checkout.url }))
-        .post('/api/checkout/echo')
+        .post('/api/checkout/quotes')
         .set('content-type', 'text/plain')
         .send('plain words')
         .expect(200);
       expect(res.text).toBe('got plain words');
       expect(checkout.seen[0].headers['content-type']).toBe('text/plain');
+    });
+
+    it('forwards deeply nested JSON byte for byte instead of failing to re-serialise it', async () => {
+      const checkout = await upstream((_req, res) => {
+        res.writeHead(400, { 'content-type': 'application/problem+json' }).end('{"status":400,"title":"Bad Request"}');
+      });
+      const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+      await request(app({ CHECKOUT_BASE_URL: checkout.url }))
+        .post('/api/checkout/quotes')
+        .set('content-type', 'application/json')
+        .send(deep)
+        .expect(400);
+      expect(checkout.seen[0].body).toBe(deep);
+    });
+
+    it('keeps the bytes and charset of a UTF-16 body', async () => {
+      const checkout = await upstream((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+      const cart = Buffer.from(JSON.stringify({ items: [{ productId: 'p-1', quantity: 1 }] }), 'utf16le');
+      const server = app({ CHECKOUT_BASE_URL: checkout.url });
+      await request(server).post('/api/checkout/quotes').set('content-type', 'application/json; charset=utf-16le')
+        .serialize((body: Buffer) => body as unknown as string)
+        .send(cart)
+        .expect(200);
+      // The NUL bytes of UTF-16 survive the fake's UTF-8 round trip, so this compares the raw bytes.
+      expect(Buffer.from(checkout.seen[0].body, 'utf8').toString('hex')).toBe(cart.toString('hex'));
+      expect(checkout.seen[0].headers['content-type']).toBe('application/json; charset=utf-16le');
+      expect(checkout.seen[0].headers['content-length']).toBe(String(cart.length));
+    });
+
+    it.each([
+      ['GET', '/api/catalog/healthz/ready'],
+      ['GET', '/api/catalog/healthz/live'],
+      ['GET', '/api/checkout/healthz/ready'],
+      ['GET', '/api/catalog/metrics'],
+      ['GET', '/api/catalog/products/p-1/extra'],
+    ])('answers %s %s with 404 itself: only public routes reach the upstreams', async (method, path) => {
+      const catalog = await upstream(readyOrProducts);
+      const checkout = await upstream(readyOrProducts);
+      const client = request(app({ CATALOG_BASE_URL: catalog.url, CHECKOUT_BASE_URL: checkout.url }));
+      const res = await client[method.toLowerCase() as 'get'](path).expect(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.text).not.toMatch(/checks|durationMs/);
+      expect(catalog.seen.length + checkout.seen.length).toBe(0);
+    });
+
+    it('answers a public path with the wrong method 405 with Allow', async () => {
+      const checkout = await upstream(readyOrProducts);
+      const res = await request(app({ CHECKOUT_BASE_URL: checkout.url })).get('/api/checkout/quotes').expect(405);
+      expect(res.headers['allow']).toBe('POST');
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(checkout.seen).toHaveLength(0);
     });
 
     it('refuses dot segments instead of passing them on', async () => {

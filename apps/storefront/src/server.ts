@@ -1,7 +1,8 @@
 import express, { type Express } from 'express';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { createApp, envInteger, type BaseConfig, type ServiceContext } from '@shipyard/service-kit';
+import { catalogRoutes, checkoutRoutes } from '@shipyard/contracts';
+import { createApp, envInteger, type AppOptions, type BaseConfig, type ServiceContext } from '@shipyard/service-kit';
 import { checkUpstreamReady, createBffProxy, createUpstreamAgent, type Upstream } from './bff-proxy';
 import { browserSdkFile, browserSdkPath, browserTelemetry } from './browser-telemetry';
 import { publicDir, renderIndex, type PageConfig } from './index-page';
@@ -33,6 +34,9 @@ export interface StorefrontOptions {
   dispatcher?: Dispatcher;
 }
 
+/** Proxies whose X-Forwarded-* headers Express believes (proxy-addr's private ranges). */
+export const TRUSTED_PROXIES = 'uniquelocal';
+
 /** Readiness polls both upstreams; a probe must answer well within the kubelet's timeout. */
 const READINESS_TIMEOUT_MS = 1000;
 
@@ -52,9 +56,25 @@ export function buildStorefrontApp(ctx: ServiceContext<StorefrontConfig>, option
 
   const telemetry = browserTelemetry(config.APPLICATIONINSIGHTS_CONNECTION_STRING, config.BROWSER_TELEMETRY_BATCH_INTERVAL_MS ?? 15_000);
   const indexHtml = renderIndex({ ...telemetry?.pageConfig, ...options.pageConfig });
-  const helmet = telemetry && { contentSecurityPolicy: { directives: { connectSrc: ["'self'", ...telemetry.connectOrigins] } } };
+  const appOptions: AppOptions = {
+    // The BFF streams request bodies to the upstreams as sent; the storefront reads none itself.
+    parseJson: false,
+    helmet: {
+      contentSecurityPolicy: {
+        directives: {
+          // The page uses its own stylesheet only: no inline styles, no third-party CSS.
+          styleSrc: ["'self'"],
+          ...(telemetry && { connectSrc: ["'self'", ...telemetry.connectOrigins] }),
+        },
+      },
+    },
+  };
 
   return createApp(ctx, (app) => {
+    // On AKS the application routing ingress (nginx) connects from the private pod network and
+    // sets X-Forwarded-Proto/-Host; the NetworkPolicy admits only it. Any other peer (loopback
+    // for `npm start`, a public address) cannot choose the protocol or host the app sees.
+    app.set('trust proxy', TRUSTED_PROXIES);
     if (telemetry) {
       const sdkFile = browserSdkFile();
       app.get(browserSdkPath, (_req, res) => res.sendFile(sdkFile, { maxAge: '1h' }));
@@ -63,10 +83,10 @@ export function buildStorefrontApp(ctx: ServiceContext<StorefrontConfig>, option
       // The config block can change with every deployment: revalidate instead of caching.
       res.set('Cache-Control', 'no-cache').type('html').send(indexHtml);
     });
-    app.use('/api/catalog', createBffProxy(catalog, { dispatcher, timeoutMs }));
-    app.use('/api/checkout', createBffProxy(checkout, { dispatcher, timeoutMs }));
+    app.use('/api/catalog', createBffProxy(catalog, { dispatcher, timeoutMs, routes: Object.values(catalogRoutes) }));
+    app.use('/api/checkout', createBffProxy(checkout, { dispatcher, timeoutMs, routes: Object.values(checkoutRoutes) }));
     app.use(express.static(publicDir, { index: false }));
-  }, helmet ? { helmet } : {});
+  }, appOptions);
 }
 
 function ownAgent(ctx: ServiceContext<StorefrontConfig>, timeoutMs: number): Dispatcher {

@@ -1,3 +1,4 @@
 export * from './product';
 export * from './quote';
 export * from './problem';
+export * from './routes';

@@ -42,6 +42,12 @@ function setup(opts: AppOptions = {}) {
       routes.get('/throw-string', () => {
         throw 'a bare string';
       });
+      routes.get('/items/:id', (req, res) => {
+        res.json({ id: req.params.id });
+      });
+      routes.get('/unexposed-client-error', () => {
+        throw Object.assign(new Error("Failed to decode param '%FF' (quotes the request)"), { status: 400 });
+      });
       routes.get('/whoami', (req, res) => {
         res.json({ id: req.id });
       });
@@ -94,6 +100,18 @@ describe('createApp error answers (RFC 9457)', () => {
     const response = await request(setup().app).post('/orders').send({ quantity: 0 });
     expect(expectProblem(response, 400).errors).toEqual([{ field: 'quantity', message: expect.stringContaining('>=1') }]);
   });
+
+  it.each(['/items/%FF', '/items/%', '/items/%E0%A4%A', '/unexposed-client-error'])(
+    'answers %s (a 4xx error without expose) with a 400 problem, a fixed detail and no error log',
+    async (path) => {
+      const { app, logs } = setup();
+      const response = await request(app).get(path);
+      expect(expectProblem(response, 400).detail).toBe('The request could not be processed as sent.');
+      expect(response.text).not.toMatch(/decode|quotes the request/);
+      expect(logs.entries.find((e) => e.msg === 'request completed')).toMatchObject({ level: 'warn', res: { statusCode: 400 } });
+      expect(logs.entries.some((e) => e.level === 'error')).toBe(false);
+    },
+  );
 
   it.each(['/boom', '/async-boom', '/throw-string'])('answers %s with a 500 problem that leaks nothing, and logs the cause', async (path) => {
     const { app, logs } = setup();

@@ -4,7 +4,8 @@ import { pinoHttp } from 'pino-http';
 import type { BaseConfig } from './config';
 import type { ServiceContext } from './context';
 import { healthRegistryOf } from './context';
-import { errorHandler, notFoundHandler } from './error-handler';
+import { errorHandler, notFoundHandler, sendProblem } from './error-handler';
+import { HttpProblem } from './problems';
 import { healthRouter, livenessPath, readinessPath } from './health';
 import { requestIdHeader, resolveRequestId } from './request-id';
 import { nameServerSpanFromRoute } from './telemetry';
@@ -12,6 +13,8 @@ import { nameServerSpanFromRoute } from './telemetry';
 export interface AppOptions {
   /** express.json limit, e.g. '100kb' (default) or '1mb'. */
   bodyLimit?: string;
+  /** false: no JSON body parsing (a proxy streams bodies through untouched). Default true. */
+  parseJson?: boolean;
   /** Folder of static files served before the service's routes. */
   staticDir?: string;
   /** Passed to helmet (defaults are right for JSON APIs; a page-serving app may tune its CSP here). */
@@ -53,8 +56,16 @@ export function createApp(ctx: ServiceContext<BaseConfig>, routes: (app: Express
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
+  // HTTP/1.1 requires a Host header (RFC 9112 §3.2); Node's own refusal would have no problem body.
+  app.use((req, res, next) => {
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      sendProblem(req, res, new HttpProblem(400, { detail: 'The request has no Host header.' }));
+      return;
+    }
+    next();
+  });
   app.use(healthRouter(health));
-  app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
+  if (opts.parseJson !== false) app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
   if (opts.staticDir !== undefined) app.use(express.static(opts.staticDir));
   routes(app);
   app.use(notFoundHandler);

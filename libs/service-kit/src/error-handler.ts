@@ -28,10 +28,14 @@ function bodyParserProblem(type: string, err: { limit?: unknown }): HttpProblem 
 
 const internalError = () => new HttpProblem(500, { detail: 'An unexpected error occurred. Quote the requestId when reporting it.' });
 
+const clientErrorDetail = 'The request could not be processed as sent.';
+
 /**
  * Maps anything thrown by a route or middleware to the problem the client sees. Only
  * HttpProblem and client errors marked `expose` (http-errors, used by body-parser) keep their
- * text; everything else becomes a generic 500 whose cause stays in the logs.
+ * text. Other errors carrying a 4xx status (Express's URIError for a malformed percent-escape has
+ * `status: 400` but no `expose`) keep their status with a fixed detail, since their message may
+ * quote the request; everything else becomes a generic 500 whose cause stays in the logs.
  */
 export function problemFromError(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
@@ -42,8 +46,9 @@ export function problemFromError(err: unknown): HttpProblem {
     if (known) return known;
   }
   const status = typeof candidate.status === 'number' ? candidate.status : candidate.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500 && candidate.expose === true) {
-    return new HttpProblem(status, { detail: typeof candidate.message === 'string' ? candidate.message : undefined });
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500) {
+    const exposed = candidate.expose === true && typeof candidate.message === 'string';
+    return new HttpProblem(status, { detail: exposed ? (candidate.message as string) : clientErrorDetail });
   }
   return internalError();
 }

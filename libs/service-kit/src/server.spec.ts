@@ -1,6 +1,6 @@
 import { Agent, get, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { createApp } from './app';
 import type { BaseConfig } from './config';
 import { createServiceContext, type ServiceContext } from './context';
@@ -163,6 +163,39 @@ describe('startServer', () => {
       msg: 'shutdown deadline passed with requests in flight; closing their connections',
       outstanding: 1,
     });
+  });
+});
+
+/** Sends raw bytes and reads until the server closes the connection. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('requests the HTTP parser refuses', () => {
+  it.each([
+    ['an oversized header', `GET /healthz/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ['an oversized URL', `GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+    ['Content-Length with Transfer-Encoding', 'POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+    ['a header with a bare CR', 'GET /healthz/live HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n', 400],
+    ['an unknown method', 'BREW /healthz/live HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['no Host header', 'GET /healthz/live HTTP/1.1\r\nConnection: close\r\n\r\n', 400],
+    ['CONNECT', 'CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n', 405],
+  ])('answers %s with a problem+json', async (_what, bytes, status) => {
+    const service = await start();
+    running = service.running;
+    const answer = await rawExchange(service.running.port, bytes);
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(head).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(JSON.parse(body)).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
+    expect((await fetchText(`${service.running.url}/healthz/live`)).status).toBe(200);
   });
 });
 

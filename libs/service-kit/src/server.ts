@@ -1,9 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
 import type { BaseConfig } from './config';
 import type { ServiceContext } from './context';
 import { lifecycleControllerOf } from './context';
+import { HttpProblem, problemContentType } from './problems';
 
 export interface RunningServer {
   url: string;
@@ -30,6 +31,43 @@ export class ShutdownError extends Error {
     super(message);
     this.name = 'ShutdownError';
   }
+}
+
+/** Node's parser errors that mean "your request was too big" rather than "malformed". */
+const clientErrorStatus: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_HEADERS_TIMEOUT: 408,
+};
+
+/**
+ * A request Node's HTTP parser refuses (oversized headers or URL, bad characters, conflicting
+ * Content-Length/Transfer-Encoding, unknown methods) never reaches Express. Node's default answer
+ * has no body; this one is problem+json like every other error of the service.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  // A socket with a response under way (keep-alive, pipelining) cannot take a second status line:
+  // Node's own default handler makes the same check on `_httpMessage`.
+  if (error.code === 'ECONNRESET' || !socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const status = clientErrorStatus[error.code ?? ''] ?? 400;
+  const detail = status === 431 ? 'The request line or headers are too large.' : status === 408 ? 'The request did not arrive in time.' : 'The request is not valid HTTP.';
+  const body = JSON.stringify(new HttpProblem(status, { detail }).toDocument());
+  socket.end(
+    `HTTP/1.1 ${status} ${new HttpProblem(status).title}\r\nContent-Type: ${problemContentType}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** CONNECT asks for a tunnel, which no service here offers: Node would drop the connection silently. */
+export function refuseConnect(_req: unknown, socket: Socket): void {
+  const body = JSON.stringify(new HttpProblem(405, { detail: 'CONNECT is not supported.' }).toDocument());
+  socket.end(
+    `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: ${problemContentType}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function urlHost(address: string): string {
@@ -65,7 +103,10 @@ export async function startServer(
   const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
   const exit = opts.exit ?? ((code: number) => process.exit(code));
 
-  const server = createServer(app);
+  // Express answers a missing Host header itself (createApp), as problem+json.
+  const server = createServer({ requireHostHeader: false }, app);
+  server.on('clientError', answerClientError);
+  server.on('connect', refuseConnect);
   const inFlight = new Set<ServerResponse>();
 
   // Runs before Express sees the request: tracks it, and while draining tells the client not

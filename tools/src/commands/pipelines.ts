@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { loadAzdoConfig } from '../azdo/config';
 import { CliError, ExitCode } from '../cli/errors';
 import { compileSchema, readSchemaText, SchemaLoadError, type PipelineSchema } from '../pipelines/schema';
 import { chooseSchema } from '../pipelines/schema-source';
@@ -39,7 +40,7 @@ export function pipelinesCommand(): Command {
       if (source.kind === 'given') {
         process.stderr.write(`[pipelines] schema: ${source.location} (${source.from})\n`);
         try {
-          schema = compileSchema(await readSchemaText(source.location, process.env), source.location);
+          schema = compileSchema(await readSchemaText(source.location, process.env, organisationUrl()), source.location);
           if (schema.tasksWithoutInputs.length > 0) {
             process.stderr.write(`[pipelines] the schema names ${schema.tasksWithoutInputs.join(', ')} without their inputs: accepted, inputs not checked\n`);
           }
@@ -87,4 +88,15 @@ export function pipelinesCommand(): Command {
       process.stderr.write(`[pipelines] schema of ${from} written to ${options.out}\n`);
     });
   return pipelines;
+}
+
+/** The organisation a schema token may go to: the pipeline's own, else azure-devops.yml's. */
+function organisationUrl(): string | undefined {
+  if (process.env.SYSTEM_COLLECTIONURI) return process.env.SYSTEM_COLLECTIONURI;
+  try {
+    const { organization } = loadAzdoConfig();
+    return organization ? `https://dev.azure.com/${encodeURIComponent(organization)}/` : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -16,7 +16,13 @@ const serveOptions = z.object({
   reset: z.boolean().default(false),
   fault: z.enum(['none', '500', '429', 'hang']),
   json: z.boolean().default(false),
+  allowOrigin: z.array(z.url({ protocol: /^https?$/ }).transform((value) => new URL(value).origin)).min(1),
 });
+
+/** `npm start` serves the storefront on port 3000. */
+const defaultPageOrigins = ['http://127.0.0.1:3000', 'http://localhost:3000'];
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function telemetryCommand(): Command {
   const telemetry = new Command('telemetry').description('Local stand-in for Application Insights: review health, performance and usage without Azure.');
@@ -34,6 +40,7 @@ export function telemetryCommand(): Command {
     .option('--reset', 'empty the data file instead of loading what it holds')
     .addOption(new Option('--fault <fault>', 'answer track requests like an ingestion outage (rehearse "ingestion down")').choices(['none', '500', '429', 'hang']).default('none'))
     .option('--json', 'print the connection details as one JSON line')
+    .option('--allow-origin <origin>', `page origin whose browser SDK may post here (CORS); repeatable; default ${defaultPageOrigins.join(', ')}`, collect)
     .addHelpText(
       'after',
       '\nThen start a service with the printed variables, e.g.\n' +
@@ -41,7 +48,7 @@ export function telemetryCommand(): Command {
         'and open the printed URL.',
     )
     .action(async (raw: Record<string, unknown>) => {
-      const options = serveOptions.parse(raw);
+      const options = serveOptions.parse({ ...raw, allowOrigin: raw.allowOrigin ?? defaultPageOrigins });
       const cert = await loadOrCreateCertificate(path.resolve(options.certDir));
       process.stderr.write(`[telemetry] ${cert.generated ? 'generated' : 'reusing'} certificate ${cert.certPath}\n`);
       let endpoint;
@@ -54,6 +61,7 @@ export function telemetryCommand(): Command {
           cert: cert.cert,
           reset: options.reset,
           fault: options.fault as IngestionFault,
+          allowedOrigins: options.allowOrigin,
         });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;

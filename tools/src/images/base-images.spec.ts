@@ -15,12 +15,11 @@ import { readPinnedNodeVersion } from './workspace-facts';
 const digest = (char: string) => char.repeat(64);
 
 describe('public base images', () => {
-  it('follow the Node major and pair Debian 12 build and runtime images', () => {
-    expect(publicBaseImages('24.21.0')).toEqual({
-      build: 'node:24-bookworm-slim',
-      runtime: 'gcr.io/distroless/nodejs24-debian12:nonroot',
-    });
-    expect(publicBaseImages('v26.1.0').build).toBe('node:26-bookworm-slim');
+  it('follow the Node major, pair Debian 12 build and runtime images, and are pinned by digest', () => {
+    const images = publicBaseImages('24.21.0');
+    expect(images.build).toMatch(/^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(images.runtime).toMatch(/^gcr\.io\/distroless\/nodejs24-debian12:nonroot@sha256:[0-9a-f]{64}$/);
+    expect(() => publicBaseImages('v26.1.0')).toThrow(/no pinned base images for Node 26/);
   });
 
   it('reject a version that is not exact', () => {
@@ -41,12 +40,14 @@ describe('image references', () => {
     ['gcr.io/distroless/nodejs24-debian12:nonroot', { registry: 'gcr.io', path: 'distroless/nodejs24-debian12', tag: 'nonroot' }],
     ['127.0.0.1:5000/library/node', { registry: '127.0.0.1:5000', path: 'library/node', tag: 'latest' }],
     ['bitnami/nginx:1.27', { registry: 'docker.io', path: 'bitnami/nginx', tag: '1.27' }],
+    [`node:24-bookworm-slim@sha256:${digest('e')}`, { registry: 'docker.io', path: 'library/node', tag: '24-bookworm-slim', digest: `sha256:${digest('e')}` }],
   ])('parses %s', (reference, expected) => {
     expect(parseImageReference(reference)).toEqual(expected);
   });
 
   it('mirror a public image under the same path and tag (what az acr import --image creates)', () => {
     expect(mirroredReference('node:24-bookworm-slim', '127.0.0.1:5000')).toBe('127.0.0.1:5000/library/node:24-bookworm-slim');
+    expect(mirroredReference(`node:24-bookworm-slim@sha256:${digest('e')}`, '127.0.0.1:5000')).toBe('127.0.0.1:5000/library/node:24-bookworm-slim');
     expect(mirroredReference('gcr.io/distroless/nodejs24-debian12:nonroot', 'myacr.azurecr.io/mirror')).toBe(
       'myacr.azurecr.io/mirror/distroless/nodejs24-debian12:nonroot',
     );

@@ -18,34 +18,49 @@ export function nodeMajor(nodeVersion: string): string {
 }
 
 /**
- * The public images the Dockerfile defaults to, for the Node major pinned in .nvmrc.
+ * The public images the Dockerfile defaults to, per Node major, each pinned by digest: a tag
+ * moves whenever its publisher pushes, a digest names fixed bytes, and the pull verifies them.
  * Debian 12 on both sides: anything the build stage compiles links against the same glibc
  * the runtime has. distroless' `nonroot` tag is the variant meant for non-root services
- * (the Dockerfile still sets its own numeric user).
+ * (the Dockerfile still sets its own numeric user). The tag stays in the reference for
+ * readers; to move a pin, `docker buildx imagetools inspect <name:tag>` prints the current
+ * index digest.
  */
+export const publicBasePins: Readonly<Record<string, BaseImages>> = {
+  '24': {
+    build: 'node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d',
+    runtime: 'gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a',
+  },
+};
+
 export function publicBaseImages(nodeVersion: string): BaseImages {
   const major = nodeMajor(nodeVersion);
-  return {
-    build: `node:${major}-bookworm-slim`,
-    runtime: `gcr.io/distroless/nodejs${major}-debian12:nonroot`,
-  };
+  const pinned = publicBasePins[major];
+  if (!pinned) {
+    throw new CliError(
+      `no pinned base images for Node ${major} (.nvmrc): add node:${major}-bookworm-slim and gcr.io/distroless/nodejs${major}-debian12:nonroot with their digests to publicBasePins in tools/src/images/base-images.ts`,
+      ExitCode.usage,
+    );
+  }
+  return pinned;
 }
 
-/** Splits a reference into registry host (docker.io when none is named), repository path and tag. */
-export function parseImageReference(reference: string): { registry: string; path: string; tag: string } {
-  const match = /^([^@\s]+?)(?::([\w][\w.-]{0,127}))?$/.exec(reference);
-  if (!match) throw new CliError(`"${reference}" is not an image reference like name:tag`, ExitCode.usage);
-  const [, name, tag = 'latest'] = match;
+/** Splits a reference into registry host (docker.io when none is named), repository path, tag and digest. */
+export function parseImageReference(reference: string): { registry: string; path: string; tag: string; digest?: string } {
+  const match = /^([^@\s]+?)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(reference);
+  if (!match) throw new CliError(`"${reference}" is not an image reference like name:tag or name:tag@sha256:<digest>`, ExitCode.usage);
+  const [, name, tag = 'latest', digest] = match;
   const [first, ...rest] = name.split('/');
   const firstIsRegistry = rest.length > 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (firstIsRegistry) return { registry: first, path: rest.join('/'), tag };
-  return { registry: 'docker.io', path: rest.length > 0 ? name : `library/${name}`, tag };
+  const where = firstIsRegistry ? { registry: first, path: rest.join('/'), tag } : { registry: 'docker.io', path: rest.length > 0 ? name : `library/${name}`, tag };
+  return digest ? { ...where, digest } : where;
 }
 
 /**
  * Where a public base lives in a mirror: the same repository path and tag under the
  * mirror's host, which is what `az acr import --source <public> --image <path:tag>` creates
- * and what `shipyard images base` pushes to the local registry.
+ * and what `shipyard images base` pushes to the local registry. The public digest is not
+ * carried over: the local stand-in builds its own bases (other bytes, another digest).
  */
 export function mirroredReference(publicReference: string, mirror: string): string {
   const { path, tag } = parseImageReference(publicReference);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { workspaceRoot } from '../workspace/root';
+import { publicBasePins } from './base-images';
 import type { BuiltImage } from './service-images';
 import { docker, freePort, imageLayerFiles, largestPackages, loadEveryDependency, removeContainer, startContainer, startSlowRequest, waitFor200, type SlowRequest } from './testing/containers';
 import { runCommand } from './run-command';
@@ -223,7 +224,7 @@ describe('base image switch', () => {
   it('uses the public images when SHIPYARD_BASE_REGISTRY is unset', async () => {
     const { SHIPYARD_BASE_REGISTRY: _unset, ...publicEnv } = env;
     const result = await runCommand(process.execPath, [cli, 'images', 'build', 'catalog-api', '--dry-run'], { cwd: workspaceRoot, env: publicEnv });
-    expect(result.stderr).toContain('public defaults node:24-bookworm-slim, gcr.io/distroless/nodejs24-debian12:nonroot');
+    expect(result.stderr).toContain(`public defaults ${publicBasePins['24']?.build}, ${publicBasePins['24']?.runtime}`);
   });
 
   it('fails, with the fix, when the base registry lacks the bases (never falls back to public images)', async () => {

@@ -71,6 +71,7 @@ describe('compileSchema', () => {
 describe('readSchemaText', () => {
   let server: Server;
   let base = '';
+  let organisation = '';
   const seen: Array<string | undefined> = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -82,19 +83,36 @@ describe('readSchemaText', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(miniature));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/contoso/_apis/distributedtask/yamlschema`;
+    organisation = `http://127.0.0.1:${(server.address() as AddressInfo).port}/contoso/`;
+    base = `${organisation}_apis/distributedtask/yamlschema`;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("fetches an organisation's schema with a personal access token (Basic) or the job token (Bearer)", async () => {
-    expect(JSON.parse(await readSchemaText(base, { AZURE_DEVOPS_EXT_PAT: 'pat' }))).toEqual(miniature);
+    expect(JSON.parse(await readSchemaText(base, { AZURE_DEVOPS_EXT_PAT: 'pat' }, organisation))).toEqual(miniature);
     expect(seen.at(-1)).toBe(`Basic ${Buffer.from(':pat').toString('base64')}`);
-    await readSchemaText(base, { SYSTEM_ACCESSTOKEN: 'job' });
+    await readSchemaText(base, { SYSTEM_ACCESSTOKEN: 'job', SYSTEM_COLLECTIONURI: organisation });
     expect(seen.at(-1)).toBe('Bearer job');
   });
 
+  it('sends no token to a URL outside the organisation', async () => {
+    const elsewhere = base.replace('/contoso/', '/contoso-evil/');
+    await expect(readSchemaText(elsewhere, { AZURE_DEVOPS_EXT_PAT: 'pat', SYSTEM_ACCESSTOKEN: 'job' }, organisation)).rejects.toThrow(/answered 401/);
+    await expect(readSchemaText(base, { AZURE_DEVOPS_EXT_PAT: 'pat' })).rejects.toThrow(/answered 401/);
+    await expect(readSchemaText(base.replace('127.0.0.1', 'localhost'), { SYSTEM_ACCESSTOKEN: 'job' }, organisation)).rejects.toThrow(/answered 401/);
+    expect(seen.slice(-3)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('refuses a plain http URL off loopback before sending anything', async () => {
+    const before = seen.length;
+    await expect(readSchemaText('http://dev.azure.com/contoso/_apis/distributedtask/yamlschema', { AZURE_DEVOPS_EXT_PAT: 'pat' }, 'https://dev.azure.com/contoso/')).rejects.toThrow(
+      new SchemaLoadError('schema URL "http://dev.azure.com/contoso/_apis/distributedtask/yamlschema" must use https (plain http is accepted for loopback addresses only)'),
+    );
+    expect(seen.length).toBe(before);
+  });
+
   it('says which credentials are missing when the organisation refuses', async () => {
-    await expect(readSchemaText(base, {})).rejects.toThrow(`GET ${base} answered 401 (set AZURE_DEVOPS_EXT_PAT or SYSTEM_ACCESSTOKEN)`);
+    await expect(readSchemaText(base, {}, organisation)).rejects.toThrow(`GET ${base} answered 401 (set AZURE_DEVOPS_EXT_PAT or SYSTEM_ACCESSTOKEN)`);
   });
 
   it('names a schema file that cannot be read', async () => {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { parseBaseUrl } from '../azdo/target';
+import { CliError } from '../cli/errors';
 
 /** Which part of the Azure Pipelines schema a file is checked against. */
 export type SchemaTarget = 'pipeline' | 'stagesTemplate' | 'jobsTemplate' | 'stepsTemplate' | 'variablesTemplate';
@@ -28,8 +30,11 @@ export class SchemaLoadError extends Error {
  * Reads the schema from a file or an URL. Azure DevOps serves each organisation's schema (with
  * its installed tasks) at https://dev.azure.com/{org}/_apis/distributedtask/yamlschema; it needs
  * credentials: AZURE_DEVOPS_EXT_PAT (a personal access token) or SYSTEM_ACCESSTOKEN (in a pipeline).
+ * A URL must be https (http on loopback only), and the token goes only to a URL inside the
+ * organisation (`organisationUrl`, by default SYSTEM_COLLECTIONURI): any other URL is fetched
+ * without credentials.
  */
-export async function readSchemaText(source: string, env: NodeJS.ProcessEnv): Promise<string> {
+export async function readSchemaText(source: string, env: NodeJS.ProcessEnv, organisationUrl = env.SYSTEM_COLLECTIONURI): Promise<string> {
   if (!/^https?:\/\//.test(source)) {
     try {
       return readFileSync(source, 'utf8');
@@ -37,12 +42,20 @@ export async function readSchemaText(source: string, env: NodeJS.ProcessEnv): Pr
       throw new SchemaLoadError(`cannot read the schema file ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   }
+  try {
+    parseBaseUrl(source, 'schema URL');
+  } catch (error) {
+    throw new SchemaLoadError(error instanceof CliError ? error.message : String(error));
+  }
+  const url = new URL(source);
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (env.AZURE_DEVOPS_EXT_PAT) headers.authorization = `Basic ${Buffer.from(`:${env.AZURE_DEVOPS_EXT_PAT}`).toString('base64')}`;
+  if (!insideOrganisation(`${url.origin}${url.pathname}`, organisationUrl)) {
+    // No credentials for anyone else.
+  } else if (env.AZURE_DEVOPS_EXT_PAT) headers.authorization = `Basic ${Buffer.from(`:${env.AZURE_DEVOPS_EXT_PAT}`).toString('base64')}`;
   else if (env.SYSTEM_ACCESSTOKEN && !env.SYSTEM_ACCESSTOKEN.startsWith('$(')) headers.authorization = `Bearer ${env.SYSTEM_ACCESSTOKEN}`;
   let response: Response;
   try {
-    response = await fetch(source, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+    response = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
   } catch (error) {
     throw new SchemaLoadError(`GET ${source} failed: ${(error as Error).message}`);
   }
@@ -52,6 +65,17 @@ export async function readSchemaText(source: string, env: NodeJS.ProcessEnv): Pr
     throw new SchemaLoadError(`GET ${source} answered ${response.status}${hint}`);
   }
   return text;
+}
+
+function insideOrganisation(url: string, organisationUrl: string | undefined): boolean {
+  if (!organisationUrl) return false;
+  let organisation: string;
+  try {
+    organisation = parseBaseUrl(organisationUrl, 'organisation URL');
+  } catch {
+    return false;
+  }
+  return `${url}/`.toLowerCase().startsWith(organisation.toLowerCase());
 }
 
 export function compileSchema(text: string, source: string): PipelineSchema {

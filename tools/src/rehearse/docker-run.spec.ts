@@ -1,5 +1,7 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { PodSpec } from '../charts/pod-templates';
-import { containerName, cpuLimit, dockerRunFor, memoryBytes, rewriteServiceUrl, type RunContext } from './docker-run';
+import { containerName, cpuLimit, dockerRunArgs, dockerRunFor, envFileText, memoryBytes, rewriteServiceUrl, withEnvFile, type RunContext } from './docker-run';
 
 const serviceUrls = { 'catalog-api': 'http://127.0.0.1:18000', 'checkout-api': 'http://127.0.0.1:18001' };
 
@@ -60,11 +62,35 @@ describe('dockerRunFor', () => {
     expect(pairs(run.args, '--memory')).toEqual([String(192 * 1024 * 1024)]);
     expect(pairs(run.args, '--cpus')).toEqual(['0.25']);
     expect(pairs(run.args, '--stop-timeout')).toEqual(['30']);
-    expect(run.args.at(-1)).toBe(`127.0.0.1:5000/checkout-api@sha256:${'a'.repeat(64)}`);
+    expect(dockerRunArgs(run, '/x/container.env').slice(-3)).toEqual(['--env-file', '/x/container.env', `127.0.0.1:5000/checkout-api@sha256:${'a'.repeat(64)}`]);
+  });
+
+  it('keeps the environment, Secret values above all, off the command line', () => {
+    const args = dockerRunArgs(run, '/x/container.env');
+    expect(args).not.toContain('--env');
+    expect(args.join(' ')).not.toContain(ctx.secrets['appinsights-connection/connection-string']);
+    expect(args.join(' ')).not.toContain('InstrumentationKey');
+  });
+
+  it('writes the environment to a 0600 file that is gone afterwards', async () => {
+    let seen = '';
+    await withEnvFile(run.env, async (file) => {
+      seen = file;
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+      expect(readFileSync(file, 'utf8')).toBe(envFileText(run.env));
+    });
+    expect(existsSync(seen)).toBe(false);
+    await expect(withEnvFile(run.env, () => Promise.reject(new Error('docker failed')))).rejects.toThrow('docker failed');
+  });
+
+  it('refuses values an env file cannot carry', () => {
+    expect(envFileText([['A', 'b=c d']])).toBe('A=b=c d\n');
+    expect(() => envFileText([['A', 'one\nB=two']])).toThrow('env A: a name or value with a line break cannot be passed to a container');
   });
 
   it('binds loopback on its own port, calls Services on loopback, gets the secret, expands $(VAR) and trusts the mounted CA', () => {
-    const env = Object.fromEntries(pairs(run.args, '--env').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    const env = Object.fromEntries(run.env);
     expect(env).toMatchObject({
       HOST: '127.0.0.1',
       PORT: '18103',

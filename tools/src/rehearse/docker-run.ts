@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
 import type { Container, PodSpec, SecurityContext } from '../charts/pod-templates';
 
@@ -23,8 +26,10 @@ export interface RunContext {
 export interface ContainerRun {
   name: string;
   image: string;
-  /** Arguments after `docker`. */
+  /** Arguments after `docker`, up to the image; the environment goes in an env file (dockerRunArgs). */
   args: string[];
+  /** The container's environment, Secret values included: never put on a command line. */
+  env: Array<[string, string]>;
   /** Path of the readiness probe (httpGet), answered on ctx.port. */
   readinessPath: string;
   /** How long the startup + readiness probes together may take before the pod counts as failed. */
@@ -163,9 +168,7 @@ export function dockerRunFor(spec: PodSpec, ctx: RunContext): ContainerRun {
   if (limits.cpu !== undefined) args.push('--cpus', cpuLimit(limits.cpu));
   const stopTimeoutSeconds = spec.terminationGracePeriodSeconds ?? 30;
   args.push('--stop-timeout', String(stopTimeoutSeconds));
-  for (const [key, value] of containerEnv(container, ctx, name)) args.push('--env', `${key}=${value}`);
   if (ctx.extraCaFile) args.push('--volume', `${ctx.extraCaFile}:${caMountPath}:ro`);
-  args.push(container.image);
 
   const readiness = (container.readinessProbe ?? {}) as { httpGet?: { path?: string } };
   if (!readiness.httpGet?.path) throw new CliError(`${ctx.app}: the rehearsal waits on an httpGet readiness probe; the container has none`, ExitCode.failed);
@@ -173,9 +176,42 @@ export function dockerRunFor(spec: PodSpec, ctx: RunContext): ContainerRun {
     name,
     image: container.image,
     args,
+    env: containerEnv(container, ctx, name),
     readinessPath: readiness.httpGet.path,
     readyTimeoutMs: (probeSeconds(container.startupProbe) + probeSeconds(container.readinessProbe)) * 1000,
     stopTimeoutSeconds,
     specHash,
   };
+}
+
+/** `docker run` arguments with the environment read from `envFile` (see withEnvFile). */
+export function dockerRunArgs(run: ContainerRun, envFile: string): string[] {
+  return [...run.args, '--env-file', envFile, run.image];
+}
+
+/** Docker's env-file format: one KEY=VALUE per line, taken literally; a value cannot span lines. */
+export function envFileText(env: ReadonlyArray<[string, string]>): string {
+  return env
+    .map(([key, value]) => {
+      if (/[\r\n]/.test(value) || /[\r\n=]/.test(key)) throw new CliError(`env ${key.split(/[\r\n]/)[0]}: a name or value with a line break cannot be passed to a container`, ExitCode.failed);
+      return `${key}=${value}\n`;
+    })
+    .join('');
+}
+
+/**
+ * Runs `use` with the environment in a file only this user can read (mode 0600 in a fresh 0700
+ * folder), removed afterwards: Secret values given as `docker run --env K=V` would be on the
+ * command line, where every user's `ps` sees them.
+ */
+export async function withEnvFile<T>(env: ReadonlyArray<[string, string]>, use: (file: string) => Promise<T>): Promise<T> {
+  const text = envFileText(env);
+  const dir = mkdtempSync(path.join(tmpdir(), 'shipyard-env-'));
+  try {
+    const file = path.join(dir, 'container.env');
+    writeFileSync(file, text, { mode: 0o600 });
+    return await use(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

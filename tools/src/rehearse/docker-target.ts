@@ -8,7 +8,7 @@ import type { HelmRunner } from '../deploy/helm-runner';
 import type { Environment } from '../charts/layout';
 import { type RunningContainer, planContainers } from './container-plan';
 import { docker, lastLines } from './docker-cli';
-import { type ContainerRun, dockerRunFor, rehearsalLabel, workspaceLabel } from './docker-run';
+import { type ContainerRun, dockerRunArgs, dockerRunFor, rehearsalLabel, withEnvFile, workspaceLabel } from './docker-run';
 import { containerPort, type PortLayout, servicePort, serviceUrls } from './ports';
 
 /** One helm revision as the stand-in records it; the pod spec is kept so `rollback N` can run it again. */
@@ -245,7 +245,7 @@ export class DockerDeployTarget implements HelmRunner {
     const run = this.runFor(app, revision, namespace, plan.port);
     log(`${app}: docker run ${run.name} (${run.image.split('@')[1]?.slice(0, 19) ?? run.image}) on 127.0.0.1:${plan.port}`);
     await docker(['rm', '--force', run.name]);
-    const started = await docker(run.args);
+    const started = await withEnvFile(run.env, (envFile) => docker(dockerRunArgs(run, envFile)));
     if (started.code !== 0) return `docker run ${run.name} failed: ${lastLines(started.stderr)}`;
     const problem = await this.waitReady(run, plan.port);
     if (problem) {

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ExitCode } from '../cli/errors';
 import { runShipyardInProcess } from '../cli/in-process';
 import type { DigestFile } from '../charts/digests';
-import { findChart, type Environment } from '../charts/layout';
+import { environments as allEnvironments, findChart, type Environment } from '../charts/layout';
 import { failedOutcomes, verifyChart } from '../charts/verify';
 import { deployRelease, rollbackEnvironment } from '../deploy/converge';
 import { pinnedHelmRunner } from '../deploy/helm-runner';
@@ -344,7 +344,13 @@ async function ensureTelemetry(root: string, paths: StatePaths, state: Rehearsal
   if (state.telemetry && ownProcessAlive(state.telemetry.pid)) return state.telemetry;
   const logFile = paths.log('telemetry');
   const dataDir = path.join(paths.dir, 'telemetry');
-  const pid = startDetached(root, ['telemetry', 'serve', '--port', String(telemetryPort(ports)), '--data-file', path.join(dataDir, 'envelopes.jsonl'), '--cert-dir', path.join(dataDir, 'cert'), '--reset', '--json'], logFile, env);
+  // The browser SDK of every environment's storefront posts here from that storefront's origin
+  // (all environments: a later run with more of them reuses this endpoint).
+  const origins = allEnvironments.flatMap((environment) => {
+    const url = serviceUrls(ports, environment).storefront;
+    return url ? ['--allow-origin', url, '--allow-origin', url.replace('127.0.0.1', 'localhost')] : [];
+  });
+  const pid = startDetached(root, ['telemetry', 'serve', '--port', String(telemetryPort(ports)), '--data-file', path.join(dataDir, 'envelopes.jsonl'), '--cert-dir', path.join(dataDir, 'cert'), '--reset', '--json', ...origins], logFile, env);
   log(`telemetry endpoint started (pid ${pid}, log ${path.relative(root, logFile)})`);
   const details = await waitFor('the telemetry endpoint', 30_000, () => {
     const line = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').find((l) => l.startsWith('{')) : undefined;

@@ -1,13 +1,17 @@
-import { caFilesFor, connectRegistry, type RegistryClient, resolveRegistry, trustCertificates } from './registry-access';
+import { caFilesFor, connectRegistry, readCertificates, type RegistryClient, resolveRegistry } from './registry-access';
 import { ReleaseStore } from './release-store';
 
 /**
- * Connects to registries: trusts the CA files that apply (given ones, SHIPYARD_REGISTRY_CA, the
- * local registry's own certificate for loopback registries), then returns clients.
+ * Connects to registries, each client trusting the CA files that apply to its registry (given
+ * ones, SHIPYARD_REGISTRY_CA, the local registry's own certificate for a loopback registry).
  */
 export function openRegistries(registries: readonly string[], caFiles: readonly string[] | undefined, log: (line: string) => void): RegistryClient[] {
-  for (const file of trustCertificates(caFilesFor(registries, caFiles ?? []))) log(`trusting CA certificate ${file}`);
-  return registries.map((registry) => connectRegistry(registry, { log }));
+  return registries.map((registry) => {
+    const files = caFilesFor(registry, caFiles ?? []);
+    const caCertificates = readCertificates(files);
+    for (const file of files) log(`trusting CA certificate ${file} for ${registry}`);
+    return connectRegistry(registry, { caCertificates, log });
+  });
 }
 
 /** The release store of --registry / SHIPYARD_REGISTRY / the local registry. */

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ContainerRegistryContentClient } from '@azure/container-registry';
@@ -6,6 +7,9 @@ import { CliError, ExitCode } from '../cli/errors';
 import { shipyardCacheDir } from '../images/cache-dir';
 import { azureCredential } from './azure-credential';
 import { defaultRegistryAddress, registryLayout } from '../registry/registry-settings';
+
+type ClientOptions = NonNullable<ConstructorParameters<typeof ContainerRegistryContentClient>[3]>;
+type PipelinePolicy = NonNullable<ClientOptions['additionalPolicies']>[number]['policy'];
 
 /** What the SDK authenticates with (an @azure/identity credential). */
 export type TokenCredential = ConstructorParameters<typeof ContainerRegistryContentClient>[2];
@@ -48,37 +52,42 @@ export function isLoopbackRegistry(registry: string): boolean {
   return host === '::1';
 }
 
-const trusted = new Set<string>();
-
 /**
- * Adds CA certificates to the ones every TLS client of this process trusts. The SDK refuses
- * plain http, and the local registry serves HTTPS with its own self-signed certificate; Node
- * reads NODE_EXTRA_CA_CERTS only at start-up, so the certificate is added at run time instead
- * (tls.setDefaultCACertificates), on top of the bundled CAs and NODE_EXTRA_CA_CERTS.
+ * Reads CA certificates (PEM files) for one registry's client. The SDK refuses plain http, and
+ * the local registry serves HTTPS with its own self-signed certificate; trusting it only in that
+ * registry's client (rather than in the process-wide store, where it would also vouch for the
+ * Azure calls of the same process) keeps the trust where it is needed.
  */
-export function trustCertificates(files: readonly string[]): string[] {
-  const added: string[] = [];
-  for (const file of files) {
-    if (trusted.has(file)) continue;
+export function readCertificates(files: readonly string[]): string[] {
+  return files.map((file) => {
     if (!existsSync(file)) throw new CliError(`CA certificate file ${file} does not exist`, ExitCode.usage);
     const pem = readFileSync(file, 'utf8');
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`${file} is not a PEM certificate`, ExitCode.usage);
-    tls.setDefaultCACertificates([...tls.getCACertificates('default'), pem]);
-    trusted.add(file);
-    added.push(file);
-  }
-  return added;
+    return pem;
+  });
+}
+
+/** A pipeline policy that sends every request of one client through an agent trusting `pems` too. */
+function trustPolicy(pems: readonly string[]): PipelinePolicy {
+  const agent = new Agent({ keepAlive: true, ca: [...tls.getCACertificates('default'), ...pems] });
+  return {
+    name: 'shipyardRegistryTrust',
+    sendRequest(request, next) {
+      request.agent = agent;
+      return next(request);
+    },
+  };
 }
 
 /**
- * CA files to trust for these registries: the ones given (--ca-file, SHIPYARD_REGISTRY_CA as a
- * path list), plus the certificate of `shipyard registry up` when a loopback registry is used
+ * CA files to trust for this registry: the ones given (--ca-file, SHIPYARD_REGISTRY_CA as a
+ * path list), plus the certificate of `shipyard registry up` when it is a loopback registry
  * and that file exists.
  */
-export function caFilesFor(registries: readonly string[], given: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+export function caFilesFor(registry: string, given: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
   const fromEnv = (env.SHIPYARD_REGISTRY_CA ?? '').split(':').filter(Boolean);
   const local = registryLayout(shipyardCacheDir(env)).certFile;
-  const needsLocal = registries.some(isLoopbackRegistry) && existsSync(local);
+  const needsLocal = isLoopbackRegistry(registry) && existsSync(local);
   return [...new Set([...given, ...fromEnv, ...(needsLocal ? [local] : [])])];
 }
 
@@ -86,6 +95,8 @@ export interface ConnectOptions {
   /** Credential for non-loopback registries; default azureCredential() (AzureCliCredential in a pipeline, DefaultAzureCredential elsewhere). */
   credential?: TokenCredential;
   log?: (line: string) => void;
+  /** Extra CA certificates (PEM) this registry's client trusts, on top of Node's bundled ones. */
+  caCertificates?: readonly string[];
 }
 
 /** A content-client factory for the registry: anonymous on loopback, Azure AD everywhere else. */
@@ -95,6 +106,7 @@ export function connectRegistry(registry: string, options: ConnectOptions = {}):
     credential = azureCredential(options.log);
   }
   const endpoint = `https://${registry}`;
+  const trust = options.caCertificates && options.caCertificates.length > 0 ? trustPolicy(options.caCertificates) : undefined;
   const clients = new Map<string, ContentClient>();
   return {
     registry,
@@ -104,6 +116,7 @@ export function connectRegistry(registry: string, options: ConnectOptions = {}):
         // The SDK types the credential as required; a plain registry is read and written anonymously.
         client = new ContainerRegistryContentClient(endpoint, repository, credential as TokenCredential, {
           retryOptions: { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 2000 },
+          additionalPolicies: trust ? [{ policy: trust, position: 'perCall' }] : [],
         });
         clients.set(repository, client);
       }
@@ -133,7 +146,7 @@ export function registryError(error: unknown, registry: string, doing: string): 
   if (tlsCodes.has(code) || /self[- ]signed|certificate/i.test(message)) {
     return new CliError(
       `${doing}: the TLS certificate of https://${registry} is not trusted (${code || message}). ` +
-        'For the local registry, trust its CA: --ca-file <file>, SHIPYARD_REGISTRY_CA=<file> or NODE_EXTRA_CA_CERTS=<file> ' +
+        'For the local registry, trust its certificate: --ca-file <file>, SHIPYARD_REGISTRY_CA=<file> or NODE_EXTRA_CA_CERTS=<file> ' +
         '(`npx shipyard registry status` prints the file)',
       ExitCode.environment,
     );

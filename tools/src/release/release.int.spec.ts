@@ -16,7 +16,7 @@ import { startRegistry, stopRegistry } from '../registry/registry-server';
 import { parseRegistryAddress, type RegistryLayout, registryLayout } from '../registry/registry-settings';
 import { workspaceRoot } from '../workspace/root';
 import { mediaTypes, sha256Digest } from './oci';
-import { connectRegistry, type RegistryClient, trustCertificates } from './registry-access';
+import { connectRegistry, readCertificates, type RegistryClient } from './registry-access';
 import { parseRelease, releaseMediaType, releaseRepository } from './release-manifest';
 import { ReleaseStore } from './release-store';
 
@@ -79,8 +79,7 @@ beforeAll(async () => {
     const address = parseRegistryAddress(`127.0.0.1:${await freePort()}`);
     const layout = registryLayout(path.join(work, name));
     await startRegistry(address, layout, () => undefined);
-    trustCertificates([layout.certFile]);
-    registries.push({ address: address.hostPort, layout, client: connectRegistry(address.hostPort) });
+    registries.push({ address: address.hostPort, layout, client: connectRegistry(address.hostPort, { caCertificates: readCertificates([layout.certFile]) }) });
   }
 }, 60_000);
 

@@ -12,13 +12,13 @@ const envelope = (name = 'Microsoft.ApplicationInsights.Request') => ({
 describe('decodeBody', () => {
   it('reads a JSON array, plain or gzip', () => {
     const body = Buffer.from(JSON.stringify([envelope(), envelope()]));
-    expect(decodeBody(body, undefined)).toHaveLength(2);
-    expect(decodeBody(gzipSync(body), 'gzip')).toHaveLength(2);
+    expect(decodeBody(body, undefined, 1_000_000)).toHaveLength(2);
+    expect(decodeBody(gzipSync(body), 'gzip', 1_000_000)).toHaveLength(2);
   });
 
   it('reads newline-delimited JSON and a single object', () => {
-    expect(decodeBody(Buffer.from(`${JSON.stringify(envelope())}\n${JSON.stringify(envelope())}\n`), undefined)).toHaveLength(2);
-    expect(decodeBody(Buffer.from(JSON.stringify(envelope())), undefined)).toHaveLength(1);
+    expect(decodeBody(Buffer.from(`${JSON.stringify(envelope())}\n${JSON.stringify(envelope())}\n`), undefined, 1_000_000)).toHaveLength(2);
+    expect(decodeBody(Buffer.from(JSON.stringify(envelope())), undefined, 1_000_000)).toHaveLength(1);
   });
 
   it.each([
@@ -26,7 +26,7 @@ describe('decodeBody', () => {
     ['not JSON', Buffer.from('{"a":')],
     ['broken gzip', Buffer.from([0x1f, 0x8b, 1, 2, 3])],
   ])('rejects a body that is %s', (_what, body) => {
-    expect(() => decodeBody(body, undefined)).toThrow(MalformedBodyError);
+    expect(() => decodeBody(body, undefined, 1_000_000)).toThrow(MalformedBodyError);
   });
 });
 

@@ -33,14 +33,23 @@ export interface TrackResult {
 
 export class MalformedBodyError extends Error {}
 
-/** Decodes a POST body: gzip or plain; a JSON array, one JSON object, or newline-delimited JSON. */
-export function decodeBody(raw: Buffer, contentEncoding: string | undefined): unknown[] {
+/** A gzip body that inflates beyond the limit (a decompression bomb): answered 413. */
+export class InflatedTooLargeError extends Error {}
+
+/**
+ * Decodes a POST body: gzip or plain; a JSON array, one JSON object, or newline-delimited JSON.
+ * Inflation stops at maxBytes, so a small gzip cannot make the endpoint allocate gigabytes.
+ */
+export function decodeBody(raw: Buffer, contentEncoding: string | undefined, maxBytes: number): unknown[] {
   let bytes = raw;
   const gzipMagic = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
   if (gzipMagic || /gzip/i.test(contentEncoding ?? '')) {
     try {
-      bytes = gunzipSync(raw);
+      bytes = gunzipSync(raw, { maxOutputLength: maxBytes });
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new InflatedTooLargeError(`body inflates beyond ${maxBytes} bytes`);
+      }
       throw new MalformedBodyError(`body is not valid gzip: ${(error as Error).message}`);
     }
   }
@@ -60,13 +69,18 @@ export function decodeBody(raw: Buffer, contentEncoding: string | undefined): un
   }
 }
 
-/** Validates decoded items and builds the answer the real ingestion service would give. */
-export function acceptItems(items: unknown[]): TrackResult {
+/**
+ * Validates decoded items and builds the answer the real ingestion service would give. With
+ * `instrumentationKey`, an item for any other key is refused, as Azure refuses an unknown key.
+ */
+export function acceptItems(items: unknown[], instrumentationKey?: string): TrackResult {
   const accepted: Envelope[] = [];
   const errors: ItemError[] = [];
   items.forEach((item, index) => {
     const parsed = envelopeSchema.safeParse(item);
-    if (parsed.success) accepted.push(item as Envelope);
+    if (parsed.success && instrumentationKey !== undefined && parsed.data.iKey.toLowerCase() !== instrumentationKey.toLowerCase()) {
+      errors.push({ index, statusCode: 400, message: 'iKey: not the instrumentation key this endpoint was started with' });
+    } else if (parsed.success) accepted.push(item as Envelope);
     else {
       const issue = parsed.error.issues[0];
       errors.push({ index, statusCode: 400, message: `${issue.path.join('.') || 'item'}: ${issue.message}` });

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { acceptItems, decodeBody, MalformedBodyError, malformedResult, type Envelope, type TrackResult } from './envelopes';
+import { acceptItems, decodeBody, InflatedTooLargeError, MalformedBodyError, malformedResult, type Envelope, type TrackResult } from './envelopes';
 import { renderSummaryPage } from './page';
 import { summarize } from './summary';
 
@@ -23,7 +23,10 @@ export interface EndpointOptions {
   fault?: IngestionFault;
   /** Envelopes kept in memory for the page (the file keeps all). */
   memoryLimit?: number;
+  /** Largest body accepted, before and after gzip inflation. */
   maxBodyBytes?: number;
+  /** Page origins (scheme://host:port) whose browser SDK may post here; no other origin gets CORS headers. */
+  allowedOrigins?: readonly string[];
 }
 
 export interface TelemetryEndpoint {
@@ -48,6 +51,8 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
   let fault: IngestionFault = options.fault ?? 'none';
   const held: Envelope[] = await loadExisting(options.dataFile, options.reset ?? false);
   let writes: Promise<void> = Promise.resolve();
+  const ikey = options.instrumentationKey ?? DEFAULT_INSTRUMENTATION_KEY;
+  const allowedOrigins = new Set(options.allowedOrigins ?? []);
 
   const remember = (accepted: Envelope[]) => {
     if (accepted.length === 0) return;
@@ -61,8 +66,8 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'https://local');
-    cors(req, res);
-    if (req.method === 'OPTIONS') return send(res, 204, '', 'text/plain');
+    const corsAllowed = cors(req, res, allowedOrigins);
+    if (req.method === 'OPTIONS') return send(res, corsAllowed ? 204 : 403, '', 'text/plain');
     if (trackPaths.has(url.pathname)) {
       if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: 'POST only' }), 'application/json');
       if (fault === 'hang') return; // the socket stays open until the client gives up or stop() runs
@@ -74,8 +79,9 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
       }
       let result: TrackResult;
       try {
-        result = acceptItems(decodeBody(raw, req.headers['content-encoding']));
+        result = acceptItems(decodeBody(raw, req.headers['content-encoding'], maxBodyBytes), ikey);
       } catch (error) {
+        if (error instanceof InflatedTooLargeError) return sendTrack(res, { ...malformedResult(error.message), status: 413 });
         if (!(error instanceof MalformedBodyError)) throw error;
         result = malformedResult(error.message);
       }
@@ -104,7 +110,6 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
   });
   const { port } = server.address() as AddressInfo;
   const origin = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const ikey = options.instrumentationKey ?? DEFAULT_INSTRUMENTATION_KEY;
   return {
     url: origin,
     port,
@@ -156,12 +161,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
   });
 }
 
-/** The browser SDK posts from the storefront's origin. */
-function cors(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader('access-control-allow-origin', req.headers.origin ?? '*');
+/**
+ * The browser SDK posts from the storefront's origin: only configured origins get CORS headers,
+ * so no other page open in the same browser can read or feed this endpoint. Returns whether the
+ * request's origin is allowed.
+ */
+function cors(req: IncomingMessage, res: ServerResponse, allowed: ReadonlySet<string>): boolean {
+  res.setHeader('vary', 'Origin');
+  const origin = req.headers.origin;
+  if (origin === undefined || !allowed.has(origin)) return false;
+  res.setHeader('access-control-allow-origin', origin);
   res.setHeader('access-control-allow-methods', 'POST, GET, OPTIONS');
   res.setHeader('access-control-allow-headers', req.headers['access-control-request-headers'] ?? 'content-type');
   res.setHeader('access-control-max-age', '600');
+  return true;
 }
 
 function sendTrack(res: ServerResponse, result: TrackResult): void {
