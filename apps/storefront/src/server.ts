@@ -1,7 +1,7 @@
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { createApp, envInteger, type BaseConfig, type ServiceContext } from '@shipyard/service-kit';
+import { createApp, envInteger, staticFiles, type BaseConfig, type ServiceContext } from '@shipyard/service-kit';
 import { checkUpstreamReady, createBffProxy, createUpstreamAgent, type Upstream } from './bff-proxy';
 import { browserSdkFile, browserSdkPath, browserTelemetry } from './browser-telemetry';
 import { publicDir, renderIndex, type PageConfig } from './index-page';
@@ -65,7 +65,7 @@ export function buildStorefrontApp(ctx: ServiceContext<StorefrontConfig>, option
     });
     app.use('/api/catalog', createBffProxy(catalog, { dispatcher, timeoutMs }));
     app.use('/api/checkout', createBffProxy(checkout, { dispatcher, timeoutMs }));
-    app.use(express.static(publicDir, { index: false }));
+    app.use(staticFiles(publicDir, { index: false }));
   }, helmet ? { helmet } : {});
 }
 

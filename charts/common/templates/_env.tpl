@@ -5,7 +5,8 @@ Environment of the service container, the only way the services are configured:
 - telemetry: CLUSTER_RESOURCE_ID (the AKS cluster's ARM id: the SDK detects AKS from it and never
   probes the VM metadata endpoint), the Application Insights connection string only as a
   secretKeyRef, the Azure Monitor sampler, and OpenTelemetry resource attributes filled from
-  the downward API;
+  the downward API; the part-of name goes to SERVICE_NAMESPACE (a custom dimension), never to
+  service.namespace, which would turn the cloud role into "<namespace>.<service>";
 - the chart's own `env` map last.
 Usage:
 env: {{- include "common.env.container" . | nindent 12 }}
@@ -53,8 +54,10 @@ env: {{- include "common.env.container" . | nindent 12 }}
   valueFrom:
     fieldRef:
       fieldPath: spec.nodeName
+- name: SERVICE_NAMESPACE
+  value: {{ .Values.partOf | quote }}
 - name: OTEL_RESOURCE_ATTRIBUTES
-  value: {{ printf "service.namespace=%s,service.version=%s,deployment.environment.name=%s,k8s.pod.name=$(K8S_POD_NAME),k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.node.name=$(K8S_NODE_NAME)" .Values.partOf $version .Values.environment | quote }}
+  value: {{ printf "service.version=%s,deployment.environment.name=%s,k8s.pod.name=$(K8S_POD_NAME),k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.node.name=$(K8S_NODE_NAME)" $version .Values.environment | quote }}
 {{- range $name, $value := .Values.env }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}

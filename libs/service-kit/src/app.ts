@@ -7,7 +7,7 @@ import { healthRegistryOf } from './context';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { healthRouter, livenessPath, readinessPath } from './health';
 import { requestIdHeader, resolveRequestId } from './request-id';
-import { nameServerSpanFromRoute } from './telemetry';
+import { nameServerSpanFromRoute, staticFiles } from './telemetry';
 
 export interface AppOptions {
   /** express.json limit, e.g. '100kb' (default) or '1mb'. */
@@ -55,7 +55,7 @@ export function createApp(ctx: ServiceContext<BaseConfig>, routes: (app: Express
   );
   app.use(healthRouter(health));
   app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
-  if (opts.staticDir !== undefined) app.use(express.static(opts.staticDir));
+  if (opts.staticDir !== undefined) app.use(staticFiles(opts.staticDir));
   routes(app);
   app.use(notFoundHandler);
   app.use(errorHandler);

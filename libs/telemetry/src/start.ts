@@ -6,7 +6,7 @@ import { disableAzureVmDetector, sdkStatsEnvironment, stopOneSettingsPolling } f
 import { createPreloadLog, type PreloadLog } from './preload-log';
 import { bounded, currentRuntime, disabledRuntime, setRuntime, type TelemetryRuntime } from './runtime';
 import { serviceNameFromEntry, resourceEnvironment } from './service-identity';
-import { readTelemetrySettings, TelemetrySettingsError, type TelemetrySettings } from './settings';
+import { readTelemetrySettings, TelemetrySettingsError, type TelemetryFeature, type TelemetrySettings } from './settings';
 
 export interface StartOptions {
   /** Defaults to process.env; the preload also writes the OTEL_* and SDK switches into it. */
@@ -60,7 +60,7 @@ function startAzureMonitor(settings: TelemetrySettings, env: NodeJS.ProcessEnv, 
   // Loaded only here: with telemetry off the SDK never loads and costs nothing.
   const sdk = require('applicationinsights') as typeof import('applicationinsights');
   sdk.useAzureMonitor(azureMonitorOptions(settings));
-  registerUndici(settings);
+  if (settings.features.has('undici')) registerUndici(settings);
   if (!settings.sdkStats) pushIf(warnings, stopOneSettingsPolling());
   for (const warning of warnings) log('warn', `telemetry: ${warning}`);
 
@@ -88,6 +88,8 @@ function startAzureMonitor(settings: TelemetrySettings, env: NodeJS.ProcessEnv, 
 export function azureMonitorOptions(settings: TelemetrySettings): AzureMonitorOpenTelemetryOptions {
   const namespace = { 'service.namespace': settings.serviceNamespace };
   const exportTimeoutMs = settings.exportTimeoutMs;
+  const on = (feature: TelemetryFeature) => settings.features.has(feature);
+  const stamping = on('spanProcessors');
   return {
     azureMonitorExporterOptions: {
       connectionString: settings.connectionString,
@@ -111,34 +113,44 @@ export function azureMonitorOptions(settings: TelemetrySettings): AzureMonitorOp
     samplingRatio: settings.samplingRatio,
     tracesPerSecond: settings.tracesPerSecond,
     enableLiveMetrics: settings.liveMetrics,
+    enableStandardMetrics: on('standardMetrics'),
+    enablePerformanceCounters: on('performanceCounters'),
     // Our crash reporter keeps Node's semantics (see installCrashReporter); the SDK's handler
     // would keep the process alive after an unhandled rejection.
     enableAutoCollectExceptions: false,
     instrumentationOptions: {
       http: {
-        enabled: true,
+        enabled: on('http'),
         ignoreIncomingRequestHook: (request: IncomingMessage) =>
           settings.ignoredPathPrefixes.some((prefix) => (request.url ?? '').startsWith(prefix)),
       } as never,
+      bunyan: { enabled: on('logs') },
+      winston: { enabled: on('logs') },
+      azureSdk: { enabled: on('libraries') },
+      mongoDb: { enabled: on('libraries') },
+      mySql: { enabled: on('libraries') },
+      postgreSql: { enabled: on('libraries') },
+      redis: { enabled: on('libraries') },
+      redis4: { enabled: on('libraries') },
     },
     // The exporter builds the role name as "<namespace>.<name>" when service.namespace is a
     // resource attribute; the namespace travels as a custom dimension instead, so the role is
     // exactly the service's name.
-    spanProcessors: [
+    spanProcessors: stamping ? [
       {
         onStart: (span: { setAttributes(a: Record<string, string>): void }) => span.setAttributes(namespace),
         onEnd: () => undefined,
         forceFlush: async () => undefined,
         shutdown: async () => undefined,
       } as never,
-    ],
-    logRecordProcessors: [
+    ] : [],
+    logRecordProcessors: stamping ? [
       {
         onEmit: (record: { setAttributes(a: Record<string, string>): void }) => record.setAttributes(namespace),
         forceFlush: async () => undefined,
         shutdown: async () => undefined,
       } as never,
-    ],
+    ] : [],
   };
 }
 

@@ -50,6 +50,14 @@ describe('the charts under charts/', () => {
       expect(env.find((e) => e.name === 'CLUSTER_RESOURCE_ID')?.value).toContain(`managedClusters/aks-shipyard-${environment}`);
     });
 
+    it('reports telemetry under the service name as cloud role, as local runs do (no service.namespace resource attribute)', async () => {
+      const { objects } = await renderChart(chart, staged, { environment: 'dev' });
+      const env = Object.fromEntries(podContainer(objects.map((o) => o.object)).env.map((e) => [e.name, e.value]));
+      expect(env['OTEL_SERVICE_NAME']).toBe(chart.name);
+      expect(env['SERVICE_NAMESPACE']).toBe('shipyard');
+      expect(env['OTEL_RESOURCE_ATTRIBUTES']).not.toMatch(/(^|,)\s*service\.namespace\s*=/);
+    });
+
     it('wires callees to their in-cluster Service URLs', async () => {
       const { objects } = await renderChart(chart, staged, { environment: 'dev' });
       const urls = Object.fromEntries(podContainer(objects.map((o) => o.object)).env.filter((e) => e.name.endsWith('_BASE_URL')).map((e) => [e.name, e.value]));
