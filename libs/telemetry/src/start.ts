@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { inspect } from 'node:util';
 import type { AzureMonitorOpenTelemetryOptions } from 'applicationinsights';
+import type { TokenCredential } from '@azure/identity';
+import { exporterCredential } from './credential';
 import { trackException } from './custom';
 import { disableAzureVmDetector, sdkStatsEnvironment, stopOneSettingsPolling } from './outbound-extras';
 import { createPreloadLog, type PreloadLog } from './preload-log';
@@ -59,7 +61,7 @@ function startAzureMonitor(settings: TelemetrySettings, env: NodeJS.ProcessEnv, 
 
   // Loaded only here: with telemetry off the SDK never loads and costs nothing.
   const sdk = require('applicationinsights') as typeof import('applicationinsights');
-  sdk.useAzureMonitor(azureMonitorOptions(settings));
+  sdk.useAzureMonitor(azureMonitorOptions(settings, exporterCredential(env, log)));
   if (settings.features.has('undici')) registerUndici(settings);
   if (!settings.sdkStats) pushIf(warnings, stopOneSettingsPolling());
   for (const warning of warnings) log('warn', `telemetry: ${warning}`);
@@ -85,7 +87,7 @@ function startAzureMonitor(settings: TelemetrySettings, env: NodeJS.ProcessEnv, 
   return { enabled: true, serviceName: settings.serviceName, flush, shutdown };
 }
 
-export function azureMonitorOptions(settings: TelemetrySettings): AzureMonitorOpenTelemetryOptions {
+export function azureMonitorOptions(settings: TelemetrySettings, credential?: TokenCredential): AzureMonitorOpenTelemetryOptions {
   const namespace = { 'service.namespace': settings.serviceNamespace };
   const exportTimeoutMs = settings.exportTimeoutMs;
   const on = (feature: TelemetryFeature) => settings.features.has(feature);
@@ -93,6 +95,8 @@ export function azureMonitorOptions(settings: TelemetrySettings): AzureMonitorOp
   return {
     azureMonitorExporterOptions: {
       connectionString: settings.connectionString,
+      // With a credential the exporter sends a bearer token (Entra ID); without, the instrumentation key.
+      credential,
       disableOfflineStorage: settings.offlineStorageDir === undefined,
       storageDirectory: settings.offlineStorageDir,
       // The exporter sets no request timeout: a hanging ingestion endpoint would otherwise keep

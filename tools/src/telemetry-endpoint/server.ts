@@ -24,6 +24,11 @@ export interface EndpointOptions {
   /** Envelopes kept in memory for the page (the file keeps all). */
   memoryLimit?: number;
   maxBodyBytes?: number;
+  /**
+   * Behave like a resource with local authentication disabled: track requests must carry
+   * `Authorization: Bearer <this token>` (Microsoft Entra ID), anything else gets 401.
+   */
+  bearerToken?: string;
 }
 
 export interface TelemetryEndpoint {
@@ -32,6 +37,8 @@ export interface TelemetryEndpoint {
   connectionString: string;
   /** Envelopes held in memory, oldest first. */
   envelopes(): Envelope[];
+  /** Track requests refused for want of the bearer token (see EndpointOptions.bearerToken). */
+  unauthorizedRequests(): number;
   /** Resolves when every accepted envelope has been appended to the data file. */
   drained(): Promise<void>;
   setFault(fault: IngestionFault): void;
@@ -48,6 +55,7 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
   let fault: IngestionFault = options.fault ?? 'none';
   const held: Envelope[] = await loadExisting(options.dataFile, options.reset ?? false);
   let writes: Promise<void> = Promise.resolve();
+  let unauthorized = 0;
 
   const remember = (accepted: Envelope[]) => {
     if (accepted.length === 0) return;
@@ -66,6 +74,11 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
     if (trackPaths.has(url.pathname)) {
       if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: 'POST only' }), 'application/json');
       if (fault === 'hang') return; // the socket stays open until the client gives up or stop() runs
+      if (options.bearerToken !== undefined && req.headers.authorization !== `Bearer ${options.bearerToken}`) {
+        unauthorized += 1;
+        await readBody(req, maxBodyBytes);
+        return send(res, 401, JSON.stringify({ error: 'local authentication is disabled: a Microsoft Entra ID bearer token is required' }), 'application/json');
+      }
       const raw = await readBody(req, maxBodyBytes);
       if (raw === 'too-large') return sendTrack(res, { ...malformedResult(`body larger than ${maxBodyBytes} bytes`), status: 413 });
       if (fault === '500' || fault === '429') {
@@ -110,6 +123,7 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
     port,
     connectionString: `InstrumentationKey=${ikey};IngestionEndpoint=${origin}/;LiveEndpoint=${origin}/`,
     envelopes: () => [...held],
+    unauthorizedRequests: () => unauthorized,
     drained: () => writes,
     setFault: (next) => {
       fault = next;
