@@ -38,6 +38,9 @@ export interface TelemetrySettings {
  * The parts of the pipeline that cost something per request or per process, each switchable so
  * the benchmark can price them one at a time (libs/telemetry/README.md has the table):
  * - http: incoming requests and outgoing http/https calls (requests, dependencies, correlation);
+ * - httpMetrics: the http and undici instrumentations' own duration histograms
+ *   (http.server/client.request.duration), recorded for every request whatever the sampling,
+ *   and sent as custom metrics that repeat what standard metrics already give;
  * - standardMetrics: the pre-aggregated request/dependency/exception rates behind the portal's
  *   overview charts and metric alerts;
  * - performanceCounters: process CPU, memory and request-rate counters (Metrics → Performance counters);
@@ -46,7 +49,7 @@ export interface TelemetrySettings {
  * - libraries: the distro's Azure SDK, MongoDB, MySQL, PostgreSQL and Redis instrumentations;
  * - spanProcessors: service.namespace stamped on every span and log record.
  */
-export const telemetryFeatures = ['http', 'standardMetrics', 'performanceCounters', 'logs', 'undici', 'libraries', 'spanProcessors'] as const;
+export const telemetryFeatures = ['http', 'httpMetrics', 'standardMetrics', 'performanceCounters', 'logs', 'undici', 'libraries', 'spanProcessors'] as const;
 export type TelemetryFeature = (typeof telemetryFeatures)[number];
 export const defaultTelemetryFeatures: readonly TelemetryFeature[] = ['http', 'standardMetrics', 'performanceCounters', 'undici', 'libraries', 'spanProcessors'];
 

@@ -62,7 +62,7 @@ function startAzureMonitor(settings: TelemetrySettings, env: NodeJS.ProcessEnv, 
   // Loaded only here: with telemetry off the SDK never loads and costs nothing.
   const sdk = require('applicationinsights') as typeof import('applicationinsights');
   sdk.useAzureMonitor(azureMonitorOptions(settings, exporterCredential(env, log)));
-  if (settings.features.has('undici')) registerUndici(settings);
+  registerHttpInstrumentations(settings);
   if (!settings.sdkStats) pushIf(warnings, stopOneSettingsPolling());
   for (const warning of warnings) log('warn', `telemetry: ${warning}`);
 
@@ -123,11 +123,9 @@ export function azureMonitorOptions(settings: TelemetrySettings, credential?: To
     // would keep the process alive after an unhandled rejection.
     enableAutoCollectExceptions: false,
     instrumentationOptions: {
-      http: {
-        enabled: on('http'),
-        ignoreIncomingRequestHook: (request: IncomingMessage) =>
-          settings.ignoredPathPrefixes.some((prefix) => (request.url ?? '').startsWith(prefix)),
-      } as never,
+      // The same http instrumentation is registered by registerHttpInstrumentations instead,
+      // where its duration histograms can be left out.
+      http: { enabled: false },
       bunyan: { enabled: on('logs') },
       winston: { enabled: on('logs') },
       azureSdk: { enabled: on('libraries') },
@@ -158,25 +156,51 @@ export function azureMonitorOptions(settings: TelemetrySettings, credential?: To
   };
 }
 
+/** The exporter's own requests to ingestion are not dependencies of the service (the distro skips them the same way). */
+const exporterUserAgent = 'azsdk-js-monitor-opentelemetry-exporter';
+
 /**
- * The distro has no undici instrumentation; services call each other with undici (and fetch).
+ * Incoming requests and outgoing http/https (the distro's own HttpInstrumentation, registered
+ * here rather than by the distro so that its duration histograms — recorded for every request
+ * whatever the sampling, and repeating standard metrics — can be left out: `httpMetrics`), and
+ * undici/fetch, which the distro does not instrument although the services call each other with it.
  * A proxy that copies the caller's traceparent onto its upstream request would send two
- * traceparent headers once the instrumentation adds the current one, which breaks the trace
- * downstream: copied propagation headers are dropped first, the instrumentation sets them.
+ * traceparent headers once the undici instrumentation adds the current one, which breaks the
+ * trace downstream: copied propagation headers are dropped first, the instrumentation sets them.
  */
-function registerUndici(settings: TelemetrySettings): void {
-  const { propagation } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+function registerHttpInstrumentations(settings: TelemetrySettings): void {
+  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
-  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-  const propagationFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
-  registerInstrumentations({
-    instrumentations: [
+  const ignored = (path: string) => settings.ignoredPathPrefixes.some((prefix) => path.startsWith(prefix));
+  const instrumentations = [];
+  if (settings.features.has('http')) {
+    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    instrumentations.push(
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request: IncomingMessage) => ignored(request.url ?? ''),
+        ignoreOutgoingRequestHook: (request) => String(headerValue(request.headers, 'user-agent') ?? '').includes(exporterUserAgent),
+      }),
+    );
+  }
+  if (settings.features.has('undici')) {
+    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    const propagationFields = new Set(api.propagation.fields().map((f) => f.toLowerCase()));
+    instrumentations.push(
       new UndiciInstrumentation({
-        ignoreRequestHook: (request) => settings.ignoredPathPrefixes.some((prefix) => request.path.startsWith(prefix)),
+        ignoreRequestHook: (request) => ignored(request.path),
         requestHook: (_span, request) => dropPropagationHeaders(request.headers, propagationFields),
       }),
-    ],
-  });
+    );
+  }
+  if (instrumentations.length === 0) return;
+  const noMetrics = { getMeter: () => api.createNoopMeter() };
+  registerInstrumentations({ instrumentations, meterProvider: settings.features.has('httpMetrics') ? api.metrics.getMeterProvider() : noMetrics });
+}
+
+function headerValue(headers: unknown, name: string): unknown {
+  if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return undefined;
+  const entry = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
+  return entry?.[1];
 }
 
 export function dropPropagationHeaders(headers: unknown, fields: Set<string>): void {

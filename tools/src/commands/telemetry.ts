@@ -15,7 +15,7 @@ const serveOptions = z.object({
   dataFile: z.string().min(1),
   certDir: z.string().min(1),
   reset: z.boolean().default(false),
-  fault: z.enum(['none', '500', '429', 'hang']),
+  fault: z.enum(['none', '500', '429', 'hang', 'slow']),
   json: z.boolean().default(false),
 });
 
@@ -33,7 +33,7 @@ export function telemetryCommand(): Command {
     .option('--data-file <file>', 'JSONL file the envelopes are appended to', path.join(workspaceRoot, 'tmp', 'telemetry', 'envelopes.jsonl'))
     .option('--cert-dir <dir>', 'where the generated certificate and key are cached', path.join(workspaceRoot, '.cache', 'telemetry-endpoint'))
     .option('--reset', 'empty the data file instead of loading what it holds')
-    .addOption(new Option('--fault <fault>', 'answer track requests like an ingestion outage (rehearse "ingestion down")').choices(['none', '500', '429', 'hang']).default('none'))
+    .addOption(new Option('--fault <fault>', 'answer track requests like an ingestion outage (rehearse "ingestion down")').choices(['none', '500', '429', 'hang', 'slow']).default('none'))
     .option('--json', 'print the connection details as one JSON line')
     .addHelpText(
       'after',

@@ -84,11 +84,11 @@ export interface BenchmarkResult {
 }
 
 const fullSampling = { TELEMETRY_TRACES_PER_SECOND: '0' };
-const allFeatures = 'http,standardMetrics,performanceCounters,logs,undici,libraries,spanProcessors';
+const allFeatures = 'http,httpMetrics,standardMetrics,performanceCounters,logs,undici,libraries,spanProcessors';
 
 /** Cumulative: each row adds one feature to the row above it; the last adds the real exporter. */
 export function featureVariants(): Variant[] {
-  const steps = ['http', 'standardMetrics', 'performanceCounters', 'logs', 'undici', 'libraries', 'spanProcessors'];
+  const steps = allFeatures.split(',');
   const rows: Variant[] = [
     { name: 'off', env: {}, telemetry: false },
     { name: 'SDK, every feature off', env: { ...fullSampling, TELEMETRY_FEATURES: 'none' }, telemetry: true, stubExport: true },

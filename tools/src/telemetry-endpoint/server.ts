@@ -8,7 +8,10 @@ import { renderSummaryPage } from './page';
 import { summarize } from './summary';
 
 /** How the endpoint answers track requests: normally, or like an ingestion outage (for rehearsals and tests). */
-export type IngestionFault = 'none' | '500' | '429' | 'hang';
+export type IngestionFault = 'none' | '500' | '429' | 'hang' | 'slow';
+
+/** How long a 'slow' endpoint takes to answer a track request (under the exporter timeouts the tests use). */
+export const slowIngestionDelayMs = 700;
 
 export interface EndpointOptions {
   host?: string;
@@ -74,6 +77,7 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
     if (trackPaths.has(url.pathname)) {
       if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: 'POST only' }), 'application/json');
       if (fault === 'hang') return; // the socket stays open until the client gives up or stop() runs
+      if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, slowIngestionDelayMs));
       if (options.bearerToken !== undefined && req.headers.authorization !== `Bearer ${options.bearerToken}`) {
         unauthorized += 1;
         await readBody(req, maxBodyBytes);
