@@ -81,7 +81,7 @@ describe('TELEMETRY_FEATURES', () => {
   });
 
   it('names unknown features and the allowed ones', () => {
-    expect(() => features('http,tracing')).toThrow(/TELEMETRY_FEATURES: unknown 'tracing'; expected 'none' or a comma-separated list of http, standardMetrics/);
+    expect(() => features('http,tracing')).toThrow(/TELEMETRY_FEATURES: unknown 'tracing'; expected 'none' or a comma-separated list of http, httpMetrics, standardMetrics/);
   });
 });
 
