@@ -1,8 +1,8 @@
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { catalogRoutes, checkoutRoutes } from '@shipyard/contracts';
-import { createApp, envInteger, type AppOptions, type BaseConfig, type ServiceContext } from '@shipyard/service-kit';
+import { createApp, envInteger, staticFiles, type AppOptions, type BaseConfig, type ServiceContext } from '@shipyard/service-kit';
 import { checkUpstreamReady, createBffProxy, createUpstreamAgent, type Upstream } from './bff-proxy';
 import { browserSdkFile, browserSdkPath, browserTelemetry } from './browser-telemetry';
 import { publicDir, renderIndex, type PageConfig } from './index-page';
@@ -85,7 +85,7 @@ export function buildStorefrontApp(ctx: ServiceContext<StorefrontConfig>, option
     });
     app.use('/api/catalog', createBffProxy(catalog, { dispatcher, timeoutMs, routes: Object.values(catalogRoutes) }));
     app.use('/api/checkout', createBffProxy(checkout, { dispatcher, timeoutMs, routes: Object.values(checkoutRoutes) }));
-    app.use(express.static(publicDir, { index: false }));
+    app.use(staticFiles(publicDir, { index: false }));
   }, appOptions);
 }
 

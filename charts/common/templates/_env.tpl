@@ -3,9 +3,11 @@ Environment of the service container, the only way the services are configured:
 - the service runtime's variables (HOST, PORT, LOG_LEVEL, SHUTDOWN_DEADLINE_MS);
 - one in-cluster base URL per callee, built from the callee's Service ("http://catalog-api:80");
 - telemetry: CLUSTER_RESOURCE_ID (the AKS cluster's ARM id: the SDK detects AKS from it and never
-  probes the VM metadata endpoint), the Application Insights connection string only as a
+  probes the VM metadata endpoint), the Application Insights connection string as a plain value
+  (telemetry.connectionString: with the workload identity it grants nothing) or as a
   secretKeyRef, the Azure Monitor sampler, and OpenTelemetry resource attributes filled from
-  the downward API;
+  the downward API; the part-of name goes to SERVICE_NAMESPACE (a custom dimension), never to
+  service.namespace, which would turn the cloud role into "<namespace>.<service>";
 - the chart's own `env` map last.
 Usage:
 env: {{- include "common.env.container" . | nindent 12 }}
@@ -26,6 +28,10 @@ env: {{- include "common.env.container" . | nindent 12 }}
 {{- end }}
 - name: CLUSTER_RESOURCE_ID
   value: {{ .Values.clusterResourceId | quote }}
+{{- if .Values.telemetry.connectionString }}
+- name: APPLICATIONINSIGHTS_CONNECTION_STRING
+  value: {{ .Values.telemetry.connectionString | quote }}
+{{- else }}
 {{- with .Values.telemetry.connectionStringSecret }}
 {{- if .name }}
 - name: APPLICATIONINSIGHTS_CONNECTION_STRING
@@ -33,6 +39,7 @@ env: {{- include "common.env.container" . | nindent 12 }}
     secretKeyRef:
       name: {{ .name | quote }}
       key: {{ .key | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 - name: OTEL_TRACES_SAMPLER
@@ -53,8 +60,10 @@ env: {{- include "common.env.container" . | nindent 12 }}
   valueFrom:
     fieldRef:
       fieldPath: spec.nodeName
+- name: SERVICE_NAMESPACE
+  value: {{ .Values.partOf | quote }}
 - name: OTEL_RESOURCE_ATTRIBUTES
-  value: {{ printf "service.namespace=%s,service.version=%s,deployment.environment.name=%s,k8s.pod.name=$(K8S_POD_NAME),k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.node.name=$(K8S_NODE_NAME)" .Values.partOf $version .Values.environment | quote }}
+  value: {{ printf "service.version=%s,deployment.environment.name=%s,k8s.pod.name=$(K8S_POD_NAME),k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.node.name=$(K8S_NODE_NAME)" $version .Values.environment | quote }}
 {{- range $name, $value := .Values.env }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}

@@ -8,7 +8,7 @@ import { errorHandler, notFoundHandler, sendProblem } from './error-handler';
 import { HttpProblem } from './problems';
 import { healthRouter, livenessPath, readinessPath } from './health';
 import { requestIdHeader, resolveRequestId } from './request-id';
-import { nameServerSpanFromRoute } from './telemetry';
+import { nameServerSpanFromRoute, staticFiles } from './telemetry';
 
 export interface AppOptions {
   /** express.json limit, e.g. '100kb' (default) or '1mb'. */
@@ -66,7 +66,7 @@ export function createApp(ctx: ServiceContext<BaseConfig>, routes: (app: Express
   });
   app.use(healthRouter(health));
   if (opts.parseJson !== false) app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
-  if (opts.staticDir !== undefined) app.use(express.static(opts.staticDir));
+  if (opts.staticDir !== undefined) app.use(staticFiles(opts.staticDir));
   routes(app);
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -14,6 +14,7 @@ export type { Lifecycle } from './lifecycle';
 export { createServiceContext } from './context';
 export type { ServiceContext } from './context';
 export { createApp } from './app';
+export { requestPathClass, staticFiles } from './telemetry';
 export type { AppOptions } from './app';
 export { ShutdownError, startServer } from './server';
 export type { RunningServer, StartServerOptions } from './server';

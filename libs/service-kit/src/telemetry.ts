@@ -1,5 +1,5 @@
 import { isSpanContextValid, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import type { Request, RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 
 /**
  * The service runtime's side of telemetry, written against the OpenTelemetry API only: it does
@@ -35,9 +35,10 @@ export function trackRouteTemplate(req: Request): void {
     get: () => route,
     set: (value: { path?: unknown } | undefined) => {
       route = value;
-      if (typeof value?.path === 'string') {
+      const path = routePath(value?.path, req.path);
+      if (path !== undefined) {
         routeMatched = true;
-        matchedTemplates.set(req, `${baseUrl ?? ''}${value.path}` || '/');
+        matchedTemplates.set(req, `${baseUrl ?? ''}${path}` || '/');
       }
     },
   });
@@ -50,6 +51,44 @@ export function trackRouteTemplate(req: Request): void {
       if (value && !routeMatched) matchedTemplates.set(req, `${value}/*path`);
     },
   });
+}
+
+/** A route declared with several paths (`app.get(['/', '/index.html'])`) is named by the one requested. */
+function routePath(path: unknown, requested: string): string | undefined {
+  if (typeof path === 'string') return path;
+  if (!Array.isArray(path)) return undefined;
+  const literals = path.filter((p): p is string => typeof p === 'string');
+  return literals.find((p) => p === requested) ?? literals[0];
+}
+
+const staticRequests = new WeakSet<Request>();
+
+/**
+ * express.static whose hits are named `GET /static/*` in telemetry: one name for every file, so
+ * the portal's request list is not split into one row per asset.
+ */
+export function staticFiles(root: string, options?: Parameters<typeof express.static>[1]): RequestHandler {
+  const serve = express.static(root, options);
+  return (req, res, next) => {
+    staticRequests.add(req);
+    serve(req, res, (err?: unknown) => {
+      // Not a file here (or an error): whatever handles it next names it.
+      staticRequests.delete(req);
+      next(err);
+    });
+  };
+}
+
+/**
+ * The name of a request in telemetry: the route template that matched, or for requests no route
+ * matched a path class — `/` (a root that no route declares), `/static/*` (served by staticFiles)
+ * or `(unmatched)` (404s and errors before routing) — so unmatched paths never become names.
+ */
+export function requestPathClass(req: Request): string {
+  const template = routeTemplate(req);
+  if (template) return template;
+  if (staticRequests.has(req)) return '/static/*';
+  return (req.originalUrl ?? req.url ?? '').split('?')[0] === '/' ? '/' : '(unmatched)';
 }
 
 /**
@@ -65,9 +104,9 @@ export const nameServerSpanFromRoute: RequestHandler = (req, res, next) => {
     // 'finish' comes before the instrumentation ends the span on 'close'.
     res.once('finish', () => {
       const template = routeTemplate(req);
-      if (!template) return;
-      span.setAttribute('http.route', template);
-      span.updateName(`${req.method} ${template}`);
+      // http.route is only ever a template the app declared; path classes only name the request.
+      if (template) span.setAttribute('http.route', template);
+      span.updateName(`${req.method} ${requestPathClass(req)}`);
     });
   }
   next();

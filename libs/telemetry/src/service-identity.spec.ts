@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { resourceEnvironment, serviceNameFromEntry } from './service-identity';
+import { namespaceFromResourceAttributes, resourceEnvironment, serviceNameFromEntry } from './service-identity';
 
 describe('serviceNameFromEntry', () => {
   let dir: string;
@@ -36,5 +36,24 @@ describe('resourceEnvironment', () => {
       OTEL_SERVICE_NAME: 'catalog-api',
       OTEL_RESOURCE_ATTRIBUTES: 'service.version=9,deployment.environment=dev,service.instance.id=pod-1',
     });
+  });
+
+  it('takes service.namespace out, so the cloud role stays the service name wherever it runs', () => {
+    expect(resourceEnvironment({ OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=shipyard,service.version=9,k8s.pod.name=p' }, identity)).toEqual({
+      OTEL_SERVICE_NAME: 'catalog-api',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.version=9,k8s.pod.name=p,service.instance.id=pod-1',
+    });
+    expect(resourceEnvironment({ OTEL_RESOURCE_ATTRIBUTES: ' service.namespace = shipyard ' }, { ...identity, serviceInstance: 'x', serviceVersion: undefined })).toEqual({
+      OTEL_SERVICE_NAME: 'catalog-api',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=x',
+    });
+  });
+});
+
+describe('namespaceFromResourceAttributes', () => {
+  it('reads the namespace an operator set, percent-decoded', () => {
+    expect(namespaceFromResourceAttributes('service.version=1,service.namespace=team%20a')).toBe('team a');
+    expect(namespaceFromResourceAttributes('service.version=1')).toBeUndefined();
+    expect(namespaceFromResourceAttributes(undefined)).toBeUndefined();
   });
 });

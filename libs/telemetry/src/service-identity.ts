@@ -29,13 +29,20 @@ export function serviceNameFromEntry(entryScript: string | undefined): string | 
 /**
  * OpenTelemetry resource attributes as environment variables. The distro merges OTEL_* env with
  * the Azure platform detectors (AKS via CLUSTER_RESOURCE_ID); passing a `resource` option instead
- * would replace those detected attributes. Values the operator already set win.
+ * would replace those detected attributes. Values the operator already set win, except
+ * `service.namespace`: the exporter would make the cloud role "<namespace>.<name>", and the role
+ * is the service's name on every path (laptop, rehearsal, cluster). It is taken out here and
+ * travels as a custom dimension instead (see namespaceFromResourceAttributes).
  */
 export function resourceEnvironment(
   env: Record<string, string | undefined>,
   identity: { serviceName: string; serviceInstance: string; serviceVersion: string | undefined },
 ): Record<string, string> {
-  const existing = parseResourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']);
+  const operatorSet = (env['OTEL_RESOURCE_ATTRIBUTES'] ?? '')
+    .split(',')
+    .filter((pair) => pair.trim() && pair.split('=')[0].trim() !== namespaceAttribute)
+    .join(',');
+  const existing = parseResourceAttributes(operatorSet);
   const wanted: Record<string, string | undefined> = {
     'service.instance.id': identity.serviceInstance,
     'service.version': identity.serviceVersion,
@@ -44,8 +51,21 @@ export function resourceEnvironment(
     .filter((entry): entry is [string, string] => entry[1] !== undefined && !(entry[0] in existing))
     .map(([key, value]) => `${key}=${encodeURIComponent(value)}`);
   const out: Record<string, string> = { OTEL_SERVICE_NAME: identity.serviceName };
-  if (added.length > 0) out['OTEL_RESOURCE_ATTRIBUTES'] = [env['OTEL_RESOURCE_ATTRIBUTES']?.trim(), ...added].filter(Boolean).join(',');
+  if (added.length > 0 || operatorSet !== (env['OTEL_RESOURCE_ATTRIBUTES'] ?? '')) out['OTEL_RESOURCE_ATTRIBUTES'] = [operatorSet.trim(), ...added].filter(Boolean).join(',');
   return out;
+}
+
+const namespaceAttribute = 'service.namespace';
+
+/** `service.namespace` an operator put into OTEL_RESOURCE_ATTRIBUTES, if any (percent-decoded). */
+export function namespaceFromResourceAttributes(raw: string | undefined): string | undefined {
+  const value = parseResourceAttributes(raw)[namespaceAttribute];
+  if (!value) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 function parseResourceAttributes(raw: string | undefined): Record<string, string> {

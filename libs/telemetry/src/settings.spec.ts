@@ -1,4 +1,4 @@
-import { readTelemetrySettings, TelemetrySettingsError } from './settings';
+import { defaultTelemetryFeatures, readTelemetrySettings, TelemetrySettingsError } from './settings';
 
 const cs = 'InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://127.0.0.1:4318/';
 
@@ -68,5 +68,28 @@ describe('readTelemetrySettings', () => {
         "TELEMETRY_LIVE_METRICS: expected true or false, got 'yes'",
       ]);
     }
+  });
+});
+
+describe('TELEMETRY_FEATURES', () => {
+  const features = (value?: string) => [...readTelemetrySettings({ TELEMETRY_FEATURES: value }, 'catalog-api').features].sort();
+
+  it('defaults to the features the review step needs, and takes none or a list', () => {
+    expect(features()).toEqual([...defaultTelemetryFeatures].sort());
+    expect(features('none')).toEqual([]);
+    expect(features('http, undici')).toEqual(['http', 'undici']);
+  });
+
+  it('names unknown features and the allowed ones', () => {
+    expect(() => features('http,tracing')).toThrow(/TELEMETRY_FEATURES: unknown 'tracing'; expected 'none' or a comma-separated list of http, httpMetrics, standardMetrics/);
+  });
+});
+
+describe('service namespace', () => {
+  it('comes from SERVICE_NAMESPACE, else from an operator-set service.namespace resource attribute, else shipyard', () => {
+    const ns = (env: Record<string, string>) => readTelemetrySettings(env, 'catalog-api').serviceNamespace;
+    expect(ns({ SERVICE_NAMESPACE: 'team-a', OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=other' })).toBe('team-a');
+    expect(ns({ OTEL_RESOURCE_ATTRIBUTES: 'service.version=1,service.namespace=other' })).toBe('other');
+    expect(ns({})).toBe('shipyard');
   });
 });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { namespaceFromResourceAttributes } from './service-identity';
 
 /** Everything the preload needs to decide, read from the environment once. */
 export interface TelemetrySettings {
@@ -29,7 +30,28 @@ export interface TelemetrySettings {
   flushTimeoutMs: number;
   /** Incoming paths not recorded as requests (probes would drown real traffic). */
   ignoredPathPrefixes: string[];
+  /** Which collectors run (TELEMETRY_FEATURES); see telemetryFeatures for what each one buys. */
+  features: ReadonlySet<TelemetryFeature>;
 }
+
+/**
+ * The parts of the pipeline that cost something per request or per process, each switchable so
+ * the benchmark can price them one at a time (libs/telemetry/README.md has the table):
+ * - http: incoming requests and outgoing http/https calls (requests, dependencies, correlation);
+ * - httpMetrics: the http and undici instrumentations' own duration histograms
+ *   (http.server/client.request.duration), recorded for every request whatever the sampling,
+ *   and sent as custom metrics that repeat what standard metrics already give;
+ * - standardMetrics: the pre-aggregated request/dependency/exception rates behind the portal's
+ *   overview charts and metric alerts;
+ * - performanceCounters: process CPU, memory and request-rate counters (Metrics → Performance counters);
+ * - logs: the distro's bunyan/winston log collection (the services log with pino, to stdout);
+ * - undici: outgoing undici/fetch calls (the services call each other with undici);
+ * - libraries: the distro's Azure SDK, MongoDB, MySQL, PostgreSQL and Redis instrumentations;
+ * - spanProcessors: service.namespace stamped on every span and log record.
+ */
+export const telemetryFeatures = ['http', 'httpMetrics', 'standardMetrics', 'performanceCounters', 'logs', 'undici', 'libraries', 'spanProcessors'] as const;
+export type TelemetryFeature = (typeof telemetryFeatures)[number];
+export const defaultTelemetryFeatures: readonly TelemetryFeature[] = ['http', 'standardMetrics', 'performanceCounters', 'undici', 'libraries', 'spanProcessors'];
 
 export class TelemetrySettingsError extends Error {
   constructor(readonly issues: string[]) {
@@ -78,7 +100,7 @@ export function readTelemetrySettings(env: Env, defaultServiceName: string): Tel
     serviceName: text('OTEL_SERVICE_NAME') ?? defaultServiceName,
     serviceInstance: text('HOSTNAME') ?? hostname(),
     serviceVersion: text('SERVICE_VERSION'),
-    serviceNamespace: text('SERVICE_NAMESPACE') ?? 'shipyard',
+    serviceNamespace: text('SERVICE_NAMESPACE') ?? namespaceFromResourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']) ?? 'shipyard',
     samplingRatio: number('TELEMETRY_SAMPLING_RATIO', 1, 0, 1),
     tracesPerSecond: number('TELEMETRY_TRACES_PER_SECOND', text('TELEMETRY_SAMPLING_RATIO') ? 0 : 5, 0, 1_000_000),
     liveMetrics: bool('TELEMETRY_LIVE_METRICS', false),
@@ -91,7 +113,19 @@ export function readTelemetrySettings(env: Env, defaultServiceName: string): Tel
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
+    features: new Set(defaultTelemetryFeatures),
   };
+  settings.features = features(text('TELEMETRY_FEATURES'), issues);
   if (issues.length > 0) throw new TelemetrySettingsError(issues);
   return settings;
+}
+
+/** `none`, or a comma-separated list of telemetryFeatures; unset → the defaults. */
+function features(raw: string | undefined, issues: string[]): ReadonlySet<TelemetryFeature> {
+  if (raw === undefined) return new Set(defaultTelemetryFeatures);
+  if (raw.toLowerCase() === 'none') return new Set();
+  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(telemetryFeatures as readonly string[]).includes(name));
+  if (unknown.length > 0) issues.push(`TELEMETRY_FEATURES: unknown ${unknown.map((n) => `'${n}'`).join(', ')}; expected 'none' or a comma-separated list of ${telemetryFeatures.join(', ')}`);
+  return new Set(names.filter((name): name is TelemetryFeature => (telemetryFeatures as readonly string[]).includes(name)));
 }

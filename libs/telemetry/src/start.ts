@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { inspect } from 'node:util';
 import type { AzureMonitorOpenTelemetryOptions } from 'applicationinsights';
+import type { TokenCredential } from '@azure/identity';
+import { exporterCredential } from './credential';
 import { trackException } from './custom';
 import { disableAzureVmDetector, sdkStatsEnvironment, stopOneSettingsPolling } from './outbound-extras';
 import { createPreloadLog, type PreloadLog } from './preload-log';
 import { bounded, currentRuntime, disabledRuntime, setRuntime, type TelemetryRuntime } from './runtime';
 import { serviceNameFromEntry, resourceEnvironment } from './service-identity';
-import { readTelemetrySettings, TelemetrySettingsError, type TelemetrySettings } from './settings';
+import { readTelemetrySettings, TelemetrySettingsError, type TelemetryFeature, type TelemetrySettings } from './settings';
 
 export interface StartOptions {
   /** Defaults to process.env; the preload also writes the OTEL_* and SDK switches into it. */
@@ -59,8 +61,8 @@ function startAzureMonitor(settings: TelemetrySettings, env: NodeJS.ProcessEnv, 
 
   // Loaded only here: with telemetry off the SDK never loads and costs nothing.
   const sdk = require('applicationinsights') as typeof import('applicationinsights');
-  sdk.useAzureMonitor(azureMonitorOptions(settings));
-  registerUndici(settings);
+  sdk.useAzureMonitor(azureMonitorOptions(settings, exporterCredential(env, log)));
+  registerHttpInstrumentations(settings);
   if (!settings.sdkStats) pushIf(warnings, stopOneSettingsPolling());
   for (const warning of warnings) log('warn', `telemetry: ${warning}`);
 
@@ -85,12 +87,16 @@ function startAzureMonitor(settings: TelemetrySettings, env: NodeJS.ProcessEnv, 
   return { enabled: true, serviceName: settings.serviceName, flush, shutdown };
 }
 
-export function azureMonitorOptions(settings: TelemetrySettings): AzureMonitorOpenTelemetryOptions {
+export function azureMonitorOptions(settings: TelemetrySettings, credential?: TokenCredential): AzureMonitorOpenTelemetryOptions {
   const namespace = { 'service.namespace': settings.serviceNamespace };
   const exportTimeoutMs = settings.exportTimeoutMs;
+  const on = (feature: TelemetryFeature) => settings.features.has(feature);
+  const stamping = on('spanProcessors');
   return {
     azureMonitorExporterOptions: {
       connectionString: settings.connectionString,
+      // With a credential the exporter sends a bearer token (Entra ID); without, the instrumentation key.
+      credential,
       disableOfflineStorage: settings.offlineStorageDir === undefined,
       storageDirectory: settings.offlineStorageDir,
       // The exporter sets no request timeout: a hanging ingestion endpoint would otherwise keep
@@ -111,56 +117,90 @@ export function azureMonitorOptions(settings: TelemetrySettings): AzureMonitorOp
     samplingRatio: settings.samplingRatio,
     tracesPerSecond: settings.tracesPerSecond,
     enableLiveMetrics: settings.liveMetrics,
+    enableStandardMetrics: on('standardMetrics'),
+    enablePerformanceCounters: on('performanceCounters'),
     // Our crash reporter keeps Node's semantics (see installCrashReporter); the SDK's handler
     // would keep the process alive after an unhandled rejection.
     enableAutoCollectExceptions: false,
     instrumentationOptions: {
-      http: {
-        enabled: true,
-        ignoreIncomingRequestHook: (request: IncomingMessage) =>
-          settings.ignoredPathPrefixes.some((prefix) => (request.url ?? '').startsWith(prefix)),
-      } as never,
+      // The same http instrumentation is registered by registerHttpInstrumentations instead,
+      // where its duration histograms can be left out.
+      http: { enabled: false },
+      bunyan: { enabled: on('logs') },
+      winston: { enabled: on('logs') },
+      azureSdk: { enabled: on('libraries') },
+      mongoDb: { enabled: on('libraries') },
+      mySql: { enabled: on('libraries') },
+      postgreSql: { enabled: on('libraries') },
+      redis: { enabled: on('libraries') },
+      redis4: { enabled: on('libraries') },
     },
     // The exporter builds the role name as "<namespace>.<name>" when service.namespace is a
     // resource attribute; the namespace travels as a custom dimension instead, so the role is
     // exactly the service's name.
-    spanProcessors: [
+    spanProcessors: stamping ? [
       {
         onStart: (span: { setAttributes(a: Record<string, string>): void }) => span.setAttributes(namespace),
         onEnd: () => undefined,
         forceFlush: async () => undefined,
         shutdown: async () => undefined,
       } as never,
-    ],
-    logRecordProcessors: [
+    ] : [],
+    logRecordProcessors: stamping ? [
       {
         onEmit: (record: { setAttributes(a: Record<string, string>): void }) => record.setAttributes(namespace),
         forceFlush: async () => undefined,
         shutdown: async () => undefined,
       } as never,
-    ],
+    ] : [],
   };
 }
 
+/** The exporter's own requests to ingestion are not dependencies of the service (the distro skips them the same way). */
+const exporterUserAgent = 'azsdk-js-monitor-opentelemetry-exporter';
+
 /**
- * The distro has no undici instrumentation; services call each other with undici (and fetch).
+ * Incoming requests and outgoing http/https (the distro's own HttpInstrumentation, registered
+ * here rather than by the distro so that its duration histograms — recorded for every request
+ * whatever the sampling, and repeating standard metrics — can be left out: `httpMetrics`), and
+ * undici/fetch, which the distro does not instrument although the services call each other with it.
  * A proxy that copies the caller's traceparent onto its upstream request would send two
- * traceparent headers once the instrumentation adds the current one, which breaks the trace
- * downstream: copied propagation headers are dropped first, the instrumentation sets them.
+ * traceparent headers once the undici instrumentation adds the current one, which breaks the
+ * trace downstream: copied propagation headers are dropped first, the instrumentation sets them.
  */
-function registerUndici(settings: TelemetrySettings): void {
-  const { propagation } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+function registerHttpInstrumentations(settings: TelemetrySettings): void {
+  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
-  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-  const propagationFields = new Set(propagation.fields().map((f) => f.toLowerCase()));
-  registerInstrumentations({
-    instrumentations: [
+  const ignored = (path: string) => settings.ignoredPathPrefixes.some((prefix) => path.startsWith(prefix));
+  const instrumentations = [];
+  if (settings.features.has('http')) {
+    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    instrumentations.push(
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request: IncomingMessage) => ignored(request.url ?? ''),
+        ignoreOutgoingRequestHook: (request) => String(headerValue(request.headers, 'user-agent') ?? '').includes(exporterUserAgent),
+      }),
+    );
+  }
+  if (settings.features.has('undici')) {
+    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    const propagationFields = new Set(api.propagation.fields().map((f) => f.toLowerCase()));
+    instrumentations.push(
       new UndiciInstrumentation({
-        ignoreRequestHook: (request) => settings.ignoredPathPrefixes.some((prefix) => request.path.startsWith(prefix)),
+        ignoreRequestHook: (request) => ignored(request.path),
         requestHook: (_span, request) => dropPropagationHeaders(request.headers, propagationFields),
       }),
-    ],
-  });
+    );
+  }
+  if (instrumentations.length === 0) return;
+  const noMetrics = { getMeter: () => api.createNoopMeter() };
+  registerInstrumentations({ instrumentations, meterProvider: settings.features.has('httpMetrics') ? api.metrics.getMeterProvider() : noMetrics });
+}
+
+function headerValue(headers: unknown, name: string): unknown {
+  if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return undefined;
+  const entry = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
+  return entry?.[1];
 }
 
 export function dropPropagationHeaders(headers: unknown, fields: Set<string>): void {

@@ -50,6 +50,24 @@ describe('the charts under charts/', () => {
       expect(env.find((e) => e.name === 'CLUSTER_RESOURCE_ID')?.value).toContain(`managedClusters/aks-shipyard-${environment}`);
     });
 
+    it('reports telemetry under the service name as cloud role, as local runs do (no service.namespace resource attribute)', async () => {
+      const { objects } = await renderChart(chart, staged, { environment: 'dev' });
+      const env = Object.fromEntries(podContainer(objects.map((o) => o.object)).env.map((e) => [e.name, e.value]));
+      expect(env['OTEL_SERVICE_NAME']).toBe(chart.name);
+      expect(env['SERVICE_NAMESPACE']).toBe('shipyard');
+      expect(env['OTEL_RESOURCE_ATTRIBUTES']).not.toMatch(/(^|,)\s*service\.namespace\s*=/);
+    });
+
+    it('takes the connection string as a plain value (ingestion authenticated by the workload identity), else from the Secret', async () => {
+      const connectionString = 'InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/';
+      const plain = await renderChart(chart, staged, { environment: 'dev', extraArgs: ['--set', `telemetry.connectionString=${connectionString.replace(/,/g, '\\,')}`] });
+      const plainEnv = podContainer(plain.objects.map((o) => o.object)).env.filter((e) => e.name === 'APPLICATIONINSIGHTS_CONNECTION_STRING');
+      expect(plainEnv).toEqual([{ name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: connectionString }]);
+      const fromSecret = await renderChart(chart, staged, { environment: 'dev', extraArgs: ['--set', 'telemetry.connectionStringSecret.name=app-insights'] });
+      const secretEnv = podContainer(fromSecret.objects.map((o) => o.object)).env.filter((e) => e.name === 'APPLICATIONINSIGHTS_CONNECTION_STRING');
+      expect(secretEnv).toEqual([{ name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', valueFrom: { secretKeyRef: { name: 'app-insights', key: 'connection-string' } } }]);
+    });
+
     it('wires callees to their in-cluster Service URLs', async () => {
       const { objects } = await renderChart(chart, staged, { environment: 'dev' });
       const urls = Object.fromEntries(podContainer(objects.map((o) => o.object)).env.filter((e) => e.name.endsWith('_BASE_URL')).map((e) => [e.name, e.value]));

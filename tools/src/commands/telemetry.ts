@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
 import { serveUntilInterrupted } from '../cli/run';
-import { runTelemetryBenchmark } from '../telemetry-endpoint/benchmark';
+import { runCommand } from '../images/run-command';
+import { formatTable, runTelemetryBenchmark } from '../telemetry-endpoint/benchmark';
 import { loadOrCreateCertificate } from '../telemetry-endpoint/certificate';
 import { startTelemetryEndpoint, type IngestionFault } from '../telemetry-endpoint/server';
 import { workspaceRoot } from '../workspace/root';
@@ -14,7 +15,7 @@ const serveOptions = z.object({
   dataFile: z.string().min(1),
   certDir: z.string().min(1),
   reset: z.boolean().default(false),
-  fault: z.enum(['none', '500', '429', 'hang']),
+  fault: z.enum(['none', '500', '429', 'hang', 'slow']),
   json: z.boolean().default(false),
   allowOrigin: z.array(z.url({ protocol: /^https?$/ }).transform((value) => new URL(value).origin)).min(1),
 });
@@ -38,7 +39,7 @@ export function telemetryCommand(): Command {
     .option('--data-file <file>', 'JSONL file the envelopes are appended to', path.join(workspaceRoot, 'tmp', 'telemetry', 'envelopes.jsonl'))
     .option('--cert-dir <dir>', 'where the generated certificate and key are cached', path.join(workspaceRoot, '.cache', 'telemetry-endpoint'))
     .option('--reset', 'empty the data file instead of loading what it holds')
-    .addOption(new Option('--fault <fault>', 'answer track requests like an ingestion outage (rehearse "ingestion down")').choices(['none', '500', '429', 'hang']).default('none'))
+    .addOption(new Option('--fault <fault>', 'answer track requests like an ingestion outage (rehearse "ingestion down")').choices(['none', '500', '429', 'hang', 'slow']).default('none'))
     .option('--json', 'print the connection details as one JSON line')
     .option('--allow-origin <origin>', `page origin whose browser SDK may post here (CORS); repeatable; default ${defaultPageOrigins.join(', ')}`, collect)
     .addHelpText(
@@ -90,30 +91,48 @@ export function telemetryCommand(): Command {
   telemetry
     .command('benchmark')
     .description(
-      'Load catalog-api on loopback (autocannon) with telemetry off and on (exporting to a local endpoint), in one run, ' +
-        'and print throughput, p50/p99 and the on/off ratio. Target: ≥ 0.85× throughput, p99 ≤ +2 ms. Needs a built catalog-api and telemetry (nx build).',
+      'Load catalog-api on loopback with telemetry off and on (exporting to a local endpoint): the service pinned to one core, ' +
+        'the load generator and the endpoint to another, configurations interleaved round by round; prints medians, spread, ' +
+        'CPU µs per request and the on/off ratios. Targets: default sampling ≥ 0.85× off with p99 ≤ +2 ms, full sampling ≥ 0.6×. ' +
+        '--table features prices each telemetry feature one at a time. Needs a built catalog-api and telemetry (nx build), taskset and 2 cores.',
     )
-    .option('--duration <seconds>', 'seconds of load per round and mode', '8')
+    .option('--duration <seconds>', 'seconds of load per round and configuration', '8')
     .option('--connections <n>', 'concurrent connections', '10')
-    .option('--rounds <n>', 'rounds per mode, interleaved off/on', '2')
-    .addOption(new Option('--sampling <mode>', 'full: every request recorded (worst case); default: the SDK rate limit of 5 traces/s').choices(['full', 'default']).default('full'))
+    .option('--rounds <n>', 'rounds, interleaved across configurations', '5')
+    .addOption(new Option('--table <table>', 'targets: off and the shipped defaults; features: each feature added one at a time').choices(['targets', 'features']).default('targets'))
+    .addOption(new Option('--load-generator <tool>', 'wrk (apt install wrk) or autocannon, run as its own process').choices(['wrk', 'autocannon']))
+    .option('--service-cpu <n>', 'core the service is pinned to', '0')
+    .option('--load-cpu <n>', 'core of the load generator and the ingestion endpoint', '1')
     .option('--cert-dir <dir>', 'where the endpoint certificate is cached', path.join(workspaceRoot, '.cache', 'telemetry-endpoint'))
     .option('--json', 'print the figures as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const options = benchmarkOptions.parse(raw);
-      const result = await runTelemetryBenchmark({ ...options, durationSeconds: options.duration, progress: (line) => process.stderr.write(`[benchmark] ${line}\n`) });
+      const loadGenerator = options.loadGenerator ?? ((await onPath('wrk')) ? 'wrk' : 'autocannon');
+      const result = await runTelemetryBenchmark({
+        ...options,
+        loadGenerator,
+        durationSeconds: options.duration,
+        progress: (line) => process.stderr.write(`[benchmark] ${line}\n`),
+      });
       if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else
-        process.stdout.write(
-          [
-            `catalog-api GET /products/:id, ${options.connections} connections, ${options.rounds}×${options.duration}s per mode, sampling ${options.sampling} (medians)`,
-            `telemetry off: ${result.off.requestsPerSecond.toFixed(0)} req/s, p50 ${result.off.p50Ms} ms, p99 ${result.off.p99Ms} ms`,
-            `telemetry on:  ${result.on.requestsPerSecond.toFixed(0)} req/s, p50 ${result.on.p50Ms} ms, p99 ${result.on.p99Ms} ms (${result.envelopesReceived} envelopes received)`,
-            `throughput ratio on/off: ${result.throughputRatio.toFixed(3)} (target ≥ 0.85) · p99 delta: ${result.p99DeltaMs >= 0 ? '+' : ''}${result.p99DeltaMs} ms (target ≤ +2 ms) · ${result.meetsTarget ? 'meets target' : 'MISSES target'}`,
+      else {
+        const lines = [
+          `catalog-api GET /products/:id · ${loadGenerator}, ${options.connections} connections · ${options.rounds} interleaved rounds × ${options.duration}s · service on core ${options.serviceCpu}, load and ingestion on core ${options.loadCpu} · load average after: ${result.loadAverage}`,
+          '',
+          formatTable(result),
+          '',
+        ];
+        const t = result.targets;
+        if (t)
+          lines.push(
+            `default sampling: ${t.defaultSamplingRatio.toFixed(3)}× off (target ≥ 0.85, aim 0.9) · p99 ${t.defaultSamplingP99DeltaMs >= 0 ? '+' : ''}${t.defaultSamplingP99DeltaMs} ms (target ≤ +2 ms)`,
+            `full sampling:    ${t.fullSamplingRatio.toFixed(3)}× off (target ≥ 0.6)`,
+            `${result.envelopesReceived} envelopes received · ${t.met ? 'meets the targets' : 'MISSES a target'}`,
             '',
-          ].join('\n'),
-        );
-      if (!result.meetsTarget) process.exitCode = ExitCode.failed;
+          );
+        process.stdout.write(lines.join('\n'));
+      }
+      if (result.targets && !result.targets.met) process.exitCode = ExitCode.failed;
     });
   return telemetry;
 }
@@ -122,7 +141,14 @@ const benchmarkOptions = z.object({
   duration: z.coerce.number().int().min(1).max(600),
   connections: z.coerce.number().int().min(1).max(1000),
   rounds: z.coerce.number().int().min(1).max(20),
-  sampling: z.enum(['full', 'default']),
+  table: z.enum(['targets', 'features']),
+  loadGenerator: z.enum(['wrk', 'autocannon']).optional(),
+  serviceCpu: z.coerce.number().int().min(0).max(1023),
+  loadCpu: z.coerce.number().int().min(0).max(1023),
   certDir: z.string().min(1),
   json: z.boolean().default(false),
 });
+
+async function onPath(program: string): Promise<boolean> {
+  return (await runCommand('sh', ['-c', `command -v ${program}`], { allowExitCodes: [1, 127] })).exitCode === 0;
+}

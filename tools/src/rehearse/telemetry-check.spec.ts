@@ -7,7 +7,7 @@ const dependency = (role: string, target: string) => ({ tags: { 'ai.cloud.role':
 describe('checkTelemetry', () => {
   it('passes when every app has requests, the entry app calls out and the hops share operation ids', () => {
     const verdict = checkTelemetry(
-      [request('shipyard.storefront', 'op1'), request('shipyard.checkout-api', 'op1'), request('catalog-api', 'op1'), dependency('storefront', '127.0.0.1:18001'), request('storefront', 'op2')],
+      [request('storefront', 'op1'), request('checkout-api', 'op1'), request('catalog-api', 'op1'), dependency('storefront', '127.0.0.1:18001'), request('storefront', 'op2')],
       apps,
       'storefront',
     );
@@ -23,6 +23,17 @@ describe('checkTelemetry', () => {
       'no operation id shared by storefront and catalog-api requests',
       'no operation id shared by storefront and checkout-api requests',
     ]);
+  });
+
+  it('fails when a service reports under any other role than its name (one role name everywhere)', () => {
+    const verdict = checkTelemetry(
+      [request('shipyard.storefront', 'op1'), request('checkout-api', 'op1'), request('catalog-api', 'op1'), dependency('storefront', '127.0.0.1:18001'), request('storefront', 'op1')],
+      apps,
+      'storefront',
+    );
+    expect(verdict.ok).toBe(false);
+    expect(verdict.problems).toEqual(["storefront reports as cloud role 'shipyard.storefront', expected 'storefront'"]);
+    expect(verdict.requests).toEqual({ 'catalog-api': 1, 'checkout-api': 1, storefront: 1 });
   });
 
   it('ignores other roles and non-HTTP dependencies', () => {

@@ -25,10 +25,14 @@ export function checkTelemetry(envelopes: readonly EnvelopeLike[], apps: readonl
   const requests: Record<string, number> = Object.fromEntries(apps.map((app) => [app, 0]));
   const dependencies: Record<string, number> = {};
   const operations = new Map<string, Set<string>>();
+  const misnamed = new Map<string, string>();
   for (const envelope of envelopes) {
-    // The SDK names the role <service.namespace>.<service.name> when the namespace is set (it is in the charts).
+    // The role is exactly the service's name: alerts, workbooks and the application map key on it.
+    // "<namespace>.<name>" is what the exporter makes of a service.namespace resource attribute.
     const cloudRole = tag(envelope, 'ai.cloud.role');
-    const role = apps.find((app) => cloudRole === app || cloudRole?.endsWith(`.${app}`));
+    const role = apps.find((app) => cloudRole === app);
+    const prefixed = apps.find((app) => cloudRole?.endsWith(`.${app}`));
+    if (!role && prefixed && cloudRole) misnamed.set(cloudRole, prefixed);
     if (!role) continue;
     const type = envelope.data?.baseType;
     if (type === 'RequestData') {
@@ -44,6 +48,7 @@ export function checkTelemetry(envelopes: readonly EnvelopeLike[], apps: readonl
   const callees = apps.filter((app) => app !== entry);
   const correlated = [...operations.values()].filter((roles) => roles.size > 1);
   const problems: string[] = [];
+  for (const [cloudRole, app] of misnamed) problems.push(`${app} reports as cloud role '${cloudRole}', expected '${app}'`);
   for (const app of apps) if (requests[app] === 0) problems.push(`no requests from ${app}`);
   if (!Object.keys(dependencies).some((key) => key.startsWith(`${entry} → `))) problems.push(`no HTTP dependency from ${entry}`);
   for (const callee of callees) {

@@ -8,7 +8,10 @@ import { renderSummaryPage } from './page';
 import { summarize } from './summary';
 
 /** How the endpoint answers track requests: normally, or like an ingestion outage (for rehearsals and tests). */
-export type IngestionFault = 'none' | '500' | '429' | 'hang';
+export type IngestionFault = 'none' | '500' | '429' | 'hang' | 'slow';
+
+/** How long a 'slow' endpoint takes to answer a track request (under the exporter timeouts the tests use). */
+export const slowIngestionDelayMs = 700;
 
 export interface EndpointOptions {
   host?: string;
@@ -27,6 +30,11 @@ export interface EndpointOptions {
   maxBodyBytes?: number;
   /** Page origins (scheme://host:port) whose browser SDK may post here; no other origin gets CORS headers. */
   allowedOrigins?: readonly string[];
+  /**
+   * Behave like a resource with local authentication disabled: track requests must carry
+   * `Authorization: Bearer <this token>` (Microsoft Entra ID), anything else gets 401.
+   */
+  bearerToken?: string;
 }
 
 export interface TelemetryEndpoint {
@@ -35,6 +43,8 @@ export interface TelemetryEndpoint {
   connectionString: string;
   /** Envelopes held in memory, oldest first. */
   envelopes(): Envelope[];
+  /** Track requests refused for want of the bearer token (see EndpointOptions.bearerToken). */
+  unauthorizedRequests(): number;
   /** Resolves when every accepted envelope has been appended to the data file. */
   drained(): Promise<void>;
   setFault(fault: IngestionFault): void;
@@ -53,6 +63,7 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
   let writes: Promise<void> = Promise.resolve();
   const ikey = options.instrumentationKey ?? DEFAULT_INSTRUMENTATION_KEY;
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  let unauthorized = 0;
 
   const remember = (accepted: Envelope[]) => {
     if (accepted.length === 0) return;
@@ -71,6 +82,12 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
     if (trackPaths.has(url.pathname)) {
       if (req.method !== 'POST') return send(res, 405, JSON.stringify({ error: 'POST only' }), 'application/json');
       if (fault === 'hang') return; // the socket stays open until the client gives up or stop() runs
+      if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, slowIngestionDelayMs));
+      if (options.bearerToken !== undefined && req.headers.authorization !== `Bearer ${options.bearerToken}`) {
+        unauthorized += 1;
+        await readBody(req, maxBodyBytes);
+        return send(res, 401, JSON.stringify({ error: 'local authentication is disabled: a Microsoft Entra ID bearer token is required' }), 'application/json');
+      }
       const raw = await readBody(req, maxBodyBytes);
       if (raw === 'too-large') return sendTrack(res, { ...malformedResult(`body larger than ${maxBodyBytes} bytes`), status: 413 });
       if (fault === '500' || fault === '429') {
@@ -115,6 +132,7 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
     port,
     connectionString: `InstrumentationKey=${ikey};IngestionEndpoint=${origin}/;LiveEndpoint=${origin}/`,
     envelopes: () => [...held],
+    unauthorizedRequests: () => unauthorized,
     drained: () => writes,
     setFault: (next) => {
       fault = next;

@@ -183,6 +183,17 @@ describe('three services and a browser, one operation', () => {
       );
       // The page's calls share the page view's operation: loading products and quoting are one visit.
       expect(find(items, 'PageviewData', 'storefront-browser')).toHaveLength(1);
+      // The page and its files, which no API route matches, are named by path class.
+      const names = await eventually(
+        () => {
+          const all = new Set(find(endpoint.envelopes(), 'RequestData', 'storefront').map((e) => String(base(e).name)));
+          return all.has('GET /') && all.has('GET /static/*') ? [...all] : undefined;
+        },
+        10_000,
+        'the storefront page and static files named GET / and GET /static/*',
+      );
+      // (The browser SDK under /vendor/ is a declared route and keeps its template.)
+      expect(names.filter((name) => /\/(app\.js|telemetry\.js|styles\.css|favicon\.svg)$/.test(name) || name === 'GET')).toEqual([]);
     } finally {
       await page.close();
     }

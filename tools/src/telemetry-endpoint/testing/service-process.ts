@@ -32,13 +32,15 @@ export async function freePort(): Promise<number> {
 export async function startService(
   app: string,
   env: Record<string, string | undefined>,
-  options: { requires?: string[]; telemetry?: boolean; nodeArgs?: string[] } = {},
+  options: { requires?: string[]; telemetry?: boolean; nodeArgs?: string[]; launcher?: string[]; readyTimeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
   const requires = [...(options.requires ?? []), ...(options.telemetry === false ? [] : [preloadPath])];
+  // A launcher that execs its last argument (`taskset -c 0`) keeps the child's pid the service's pid.
+  const [command, ...launcherArgs] = [...(options.launcher ?? []), process.execPath];
   const child: ChildProcess = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), ...requires.flatMap((file) => ['--require', file]), path.join(workspaceRoot, 'apps', app, 'dist', 'main.js')],
+    command,
+    [...launcherArgs, ...(options.nodeArgs ?? []), ...requires.flatMap((file) => ['--require', file]), path.join(workspaceRoot, 'apps', app, 'dist', 'main.js')],
     {
       cwd: path.join(workspaceRoot, 'apps', app),
       // Only what the test passes: no connection string, proxy or OTEL_* leaks in from the shell.
@@ -65,7 +67,7 @@ export async function startService(
       return code;
     },
   };
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
   while (Date.now() < deadline && child.exitCode === null) {
     const ok = await fetch(`${service.url}/healthz/ready`, { signal: AbortSignal.timeout(1000) })
       .then(async (r) => (await r.arrayBuffer(), r.status === 200))
