@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
+import { type BuilderChoice, type ImageBuilder, resolveImageBuilder } from './buildx';
 import { baseImageInputsHash, baseInputsLabel, mirroredReference, publicBaseImages } from './base-images';
 import { dockerBuild, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
 import { runCommand } from './run-command';
@@ -16,6 +17,8 @@ export interface BaseBuildOptions {
   registry: string;
   debianMirror: string;
   refreshRootfs: boolean;
+  /** BuildKit unless the legacy builder is asked for; resolved only when a base must be built. */
+  builder: BuilderChoice;
   dryRun: boolean;
   log: Log;
 }
@@ -209,6 +212,8 @@ export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseIm
     'io.shipyard.node.official-sha256': nodeSha256 ?? '',
     'org.opencontainers.image.title': title,
   });
+  let resolved: ImageBuilder | null = null;
+  const builder = async () => (resolved ??= await resolveImageBuilder(options.builder, { cacheDir: options.cacheDir, env: process.env, log: options.log }));
 
   const buildOutcome = await buildIfChanged('build', buildRef, buildInputs, async (hash) => {
     if (!inputs) throw new Error('base inputs missing');
@@ -224,7 +229,7 @@ export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseIm
       labels: labels(hash, `shipyard build base (Debian ${rootfsSuite}, Node ${nodeVersion}, npm ${npmVersion})`),
       network: 'none',
       prefix: '[build-base] ',
-    });
+    }, await builder());
   }, options);
 
   const runtimeOutcome = await buildIfChanged('runtime', runtimeRef, runtimeInputs, async (hash) => {
@@ -238,7 +243,7 @@ export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseIm
       labels: labels(hash, `shipyard runtime base (Node ${nodeVersion}, distroless layout)`),
       network: 'none',
       prefix: '[runtime-base] ',
-    });
+    }, await builder());
   }, options);
 
   return [buildOutcome, runtimeOutcome];
