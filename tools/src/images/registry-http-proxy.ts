@@ -24,6 +24,8 @@ export async function startRegistryHttpProxy(registry: string): Promise<Registry
   const [host, portText] = registry.split(':');
   if (!host.startsWith('127.')) throw new Error(`the registry proxy fronts loopback registries only, not ${registry}`);
   let served = 0;
+  // Its own agent, so that closing the front also closes its keep-alive connections upstream.
+  const agent = new https.Agent({ keepAlive: true });
   const sockets = new Set<net.Socket>();
   const server = http.createServer((request, response) => {
     const upstream = https.request(
@@ -33,6 +35,7 @@ export async function startRegistryHttpProxy(registry: string): Promise<Registry
         method: request.method,
         path: request.url,
         headers: { ...request.headers, host: registry },
+        agent,
         // Our own registry's self-signed certificate for 127.0.0.1, on loopback.
         rejectUnauthorized: false,
       },
@@ -67,6 +70,7 @@ export async function startRegistryHttpProxy(registry: string): Promise<Registry
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
+        agent.destroy();
         server.close(() => resolve());
       }),
   };

@@ -66,7 +66,9 @@ export async function startScratchEngine(options: { log: (line: string) => void;
   const stop = async () => {
     if (running) {
       daemon.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+      const timeout = new AbortController();
+      const stopped = await Promise.race([exited.then(() => true), sleep(30_000, false, { signal: timeout.signal }).catch(() => false)]);
+      timeout.abort();
       if (!stopped) {
         daemon.kill('SIGKILL');
         await exited;
