@@ -210,7 +210,9 @@ describe('registry round trip', () => {
     expect(Object.keys(JSON.parse(fs.readFileSync(digestFile, 'utf8')) as object)).toEqual(apps.slice(0, apps.indexOf(app) + 1));
 
     // The registry copy carries BuildKit's inline cache metadata: later builds elsewhere reuse its layers.
-    const config = JSON.parse((await runCommand('skopeo', ['inspect', '--config', '--tls-verify=false', `docker://${record.reference}`])).stdout) as Record<string, unknown>;
+    // --raw: the config blob as stored (a parsed one drops keys outside the OCI schema).
+    const configBlob = await runCommand('skopeo', ['inspect', '--config', '--raw', '--tls-verify=false', `docker://${record.reference}`]);
+    const config = JSON.parse(configBlob.stdout) as Record<string, unknown>;
     expect(config).toHaveProperty(['moby.buildkit.cache.v0']);
 
     await docker('image', 'rm', '--force', imageId ?? reference);

@@ -44,13 +44,13 @@ export function selectApps(graph: ProjectGraph, requested: string[], all: boolea
   return [...new Set(requested)];
 }
 
+const isLoopbackRegistry = (registry: string) => registry.startsWith('127.') || registry.startsWith('localhost');
+
 /**
  * Proves a mirror actually holds the bases before a long build starts, so a missing mirror
  * fails early with the fix, rather than deep in `docker build` (and never by falling back).
  * Only loopback mirrors are checked here; a remote one (ACR) is checked by the pull itself.
  */
-const isLoopbackRegistry = (registry: string) => registry.startsWith('127.') || registry.startsWith('localhost');
-
 async function checkMirroredBases(images: BaseImages, registry: string): Promise<void> {
   if (!isLoopbackRegistry(registry)) return;
   for (const reference of [images.build, images.runtime]) {
@@ -177,6 +177,9 @@ export async function buildServiceImages(apps: string[], graph: ProjectGraph, op
   const builder =
     options.dryRun && options.builder === 'buildkit' ? null : await resolveImageBuilder(options.builder, { cacheDir: options.cacheDir, env: options.env, log });
   const enginePullsBases = builder ? await pullLoopbackBases(builder, bases, source, log) : false;
+  if (cacheFromTag && isLoopbackRegistry(options.registry)) {
+    log(`note: BuildKit reads a loopback registry over plain HTTP only; an HTTPS one at ${options.registry} cannot serve the layer cache (the build goes on without it)`);
+  }
 
   const built: BuiltImage[] = [];
   for (const app of apps) {
