@@ -34,6 +34,9 @@ RUN set -eu; \
 # ---- runtime stage: Node, the service, its production dependencies ----------------------
 FROM ${RUNTIME_BASE}
 ENV NODE_ENV=production
+# The runtime bases run as a non-root user, and BuildKit creates a WORKDIR as the current user:
+# root here keeps /srv itself root-owned (the legacy builder always made it so).
+USER 0:0
 WORKDIR /srv
 # Owned by root and not writable by the service user: the code cannot be changed at run
 # time, and nothing needs a writable root filesystem (run with --read-only; /tmp if needed).

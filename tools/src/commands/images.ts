@@ -7,6 +7,7 @@ import { validateRegistry } from '../images/base-images';
 import { buildBaseImages } from '../images/base-builder';
 import { formatBenchmark, runBenchmark } from '../images/benchmark';
 import type { DependencySource } from '../images/build-context';
+import { builderEnvVariable, ensureBuildx, parseBuilderChoice, pinnedBuildxVersion } from '../images/buildx';
 import { shipyardCacheDir } from '../images/cache-dir';
 import { defaultImageRegistry } from '../images/image-tags';
 import { buildServiceImages, defaultDigestFile, loadProjectGraph, pushServiceImages, selectApps } from '../images/service-images';
@@ -18,6 +19,7 @@ const baseOptionsSchema = z.object({
   registry: z.string(),
   debianMirror: z.string().url(),
   refreshRootfs: z.boolean().default(false),
+  builder: z.string().optional(),
   dryRun: z.boolean().default(false),
   json: z.boolean().default(false),
 });
@@ -32,6 +34,7 @@ function baseCommand(): Command {
     .option('--registry <host:port>', 'registry to push the bases to', process.env.SHIPYARD_BASE_REGISTRY?.trim() || '127.0.0.1:5000')
     .option('--debian-mirror <url>', 'Debian mirror for debootstrap', process.env.SHIPYARD_DEBIAN_MIRROR?.trim() || 'http://deb.debian.org/debian')
     .option('--refresh-rootfs', 'debootstrap a fresh rootfs (security updates) instead of the cached one')
+    .option('--builder <buildkit|legacy>', `image builder (${builderEnvVariable}); legacy is Docker's deprecated builder, only on request`)
     .option('--dry-run', 'say what would be built or pushed, change nothing')
     .option('--json', 'print the outcome per base image as JSON')
     .action(async (raw) => {
@@ -42,6 +45,7 @@ function baseCommand(): Command {
         registry: validateRegistry(options.registry, '--registry'),
         debianMirror: options.debianMirror,
         refreshRootfs: options.refreshRootfs,
+        builder: parseBuilderChoice(options.builder, process.env),
         dryRun: options.dryRun,
         log: progress,
       });
@@ -59,6 +63,8 @@ const buildOptionsSchema = z.object({
   npmFromRegistry: z.boolean().default(false),
   buildCa: z.string().optional(),
   cache: z.boolean().default(true),
+  cacheFromTag: z.string().optional(),
+  builder: z.string().optional(),
   dryRun: z.boolean().default(false),
   json: z.boolean().default(false),
 });
@@ -93,6 +99,11 @@ function buildCommand(): Command {
     .option('--npm-from-registry', 'let npm ci download inside the build instead of installing offline from the local npm cache')
     .option('--build-ca <file>', 'extra CA for the build stage with --npm-from-registry (default SHIPYARD_BUILD_CA, then NODE_EXTRA_CA_CERTS)')
     .option('--no-cache', 'build every layer again')
+    .option(
+      '--cache-from-tag <tag>',
+      "reuse layers from <registry>/<app>:<tag>, e.g. the target branch's moving tag main (its inline cache metadata; every BuildKit image carries it)",
+    )
+    .option('--builder <buildkit|legacy>', `image builder (${builderEnvVariable}); legacy is Docker's deprecated builder, only on request`)
     .option('--dry-run', 'prepare the build contexts and say what would be built')
     .option('--json', 'print the built images as JSON')
     .action(async (apps: string[], raw) => {
@@ -106,6 +117,9 @@ function buildCommand(): Command {
         dependencies: dependencySource(options),
         env: process.env,
         noCache: !options.cache,
+        builder: parseBuilderChoice(options.builder, process.env),
+        cacheDir: shipyardCacheDir(),
+        cacheFromTag: options.cacheFromTag,
         dryRun: options.dryRun,
         log: progress,
       });
@@ -153,19 +167,43 @@ function pushCommand(): Command {
     });
 }
 
+function builderCommand(): Command {
+  return new Command('builder')
+    .description(
+      `Make sure BuildKit's client is here: the docker CLI's buildx plugin, else buildx ${pinnedBuildxVersion} built once from the ` +
+        'Go module proxy into the shipyard cache (<cache>/buildx/<version>-<go version>/cli-plugins/docker-buildx). Prints what image builds will use.',
+    )
+    .option('--build', 'build the pinned buildx even when docker has a buildx plugin')
+    .option('--json', 'print the builder as JSON')
+    .action(async (raw: { build?: boolean; json?: boolean }) => {
+      const buildx = await ensureBuildx({ cacheDir: shipyardCacheDir(), env: process.env, log: progress, forceBuild: raw.build === true });
+      if (raw.json) process.stdout.write(`${JSON.stringify(buildx, null, 2)}\n`);
+      else process.stdout.write(`buildx ${buildx.version} (${buildx.source === 'built' ? buildx.binary : 'docker CLI plugin'})\n`);
+    });
+}
+
 function benchmarkCommand(): Command {
   return new Command('benchmark')
     .description(
       'Print, per service: image size against a naive single-stage image (same base, full npm ci, sources copied), and a ' +
-        'cold build (no layer cache) against a rebuild after a one-line change. Builds throwaway images and removes them. ' +
-        'Targets: size ratio <= 0.5, time ratio <= 0.25.',
+        'cold build (no layer cache) against a rebuild after a one-line change on this engine; then the same change on a ' +
+        'scratch engine with an empty layer cache (a second dockerd, started and removed here; needs root), with the registry ' +
+        'cache of the unchanged image and without. Builds throwaway images and removes them. ' +
+        'Targets: size ratio <= 0.5, time ratio <= 0.25, empty-engine time ratio <= 0.3.',
     )
     .argument('[apps...]', 'apps to measure')
     .option('--all', 'every app with a docker-build target')
+    .option('--registry <host:port>', 'registry that holds the cache image of the empty-engine builds (SHIPYARD_REGISTRY)', defaultRegistry())
     .option('--json', 'print the figures as JSON')
-    .action(async (apps: string[], raw: { all?: boolean; json?: boolean }) => {
+    .action(async (apps: string[], raw: { all?: boolean; registry: string; json?: boolean }) => {
       const graph = await loadProjectGraph();
-      const rows = await runBenchmark(selectApps(graph, apps, raw.all === true), graph, { workspaceRoot, env: process.env, log: progress });
+      const rows = await runBenchmark(selectApps(graph, apps, raw.all === true), graph, {
+        workspaceRoot,
+        registry: validateRegistry(raw.registry, '--registry'),
+        cacheDir: shipyardCacheDir(),
+        env: process.env,
+        log: progress,
+      });
       process.stdout.write(`${raw.json ? JSON.stringify(rows, null, 2) : formatBenchmark(rows)}\n`);
     });
 }
@@ -174,6 +212,7 @@ export function imagesCommand(): Command {
   const images = new Command('images').description(
     'Container images: base images built offline, one hardened image per service (tools/docker/node-service.Dockerfile), pushed by digest.',
   );
+  images.addCommand(builderCommand());
   images.addCommand(baseCommand());
   images.addCommand(buildCommand());
   images.addCommand(pushCommand());

@@ -13,7 +13,7 @@ const optionsSchema = z.object({
 export function prepareCommand(): Command {
   return new Command('prepare')
     .description(
-      'Make this machine ready for the tests and the rehearsal (run by `npm test` before its loopback guard): the local registry ' +
+      'Make this machine ready for the tests and the rehearsal (run by `npm test` before its loopback guard): the local registry, buildx ' +
         'answers, the offline base images are built and pushed to it, the pinned helm is cached. Idempotent; quick when nothing changed.',
     )
     .option('--registry <host:port>', 'loopback address of the local registry', process.env.SHIPYARD_REGISTRY?.trim() || defaultRegistryAddress)

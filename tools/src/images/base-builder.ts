@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
+import { type BuilderChoice, type ImageBuilder, resolveImageBuilder } from './buildx';
 import { baseImageInputsHash, baseInputsLabel, mirroredReference, publicBaseImages } from './base-images';
 import { dockerBuild, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
 import { ensurePinnedNode, ensurePinnedNpmTarball } from '../../bootstrap/node-runtime.cjs';
@@ -16,6 +17,8 @@ export interface BaseBuildOptions {
   registry: string;
   debianMirror: string;
   refreshRootfs: boolean;
+  /** BuildKit unless the legacy builder is asked for; resolved only when a base must be built. */
+  builder: BuilderChoice;
   dryRun: boolean;
   log: Log;
 }
@@ -198,6 +201,8 @@ export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseIm
     'io.shipyard.node.official-sha256': nodeSha256 ?? '',
     'org.opencontainers.image.title': title,
   });
+  let resolved: ImageBuilder | null = null;
+  const builder = async () => (resolved ??= await resolveImageBuilder(options.builder, { cacheDir: options.cacheDir, env: process.env, log: options.log }));
 
   const buildOutcome = await buildIfChanged('build', buildRef, buildInputs, async (hash) => {
     if (!inputs) throw new Error('base inputs missing');
@@ -213,7 +218,7 @@ export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseIm
       labels: labels(hash, `shipyard build base (Debian ${rootfsSuite}, Node ${nodeVersion}, npm ${npmVersion})`),
       network: 'none',
       prefix: '[build-base] ',
-    });
+    }, await builder());
   }, options);
 
   const runtimeOutcome = await buildIfChanged('runtime', runtimeRef, runtimeInputs, async (hash) => {
@@ -227,7 +232,7 @@ export async function buildBaseImages(options: BaseBuildOptions): Promise<BaseIm
       labels: labels(hash, `shipyard runtime base (Node ${nodeVersion}, distroless layout)`),
       network: 'none',
       prefix: '[runtime-base] ',
-    });
+    }, await builder());
   }, options);
 
   return [buildOutcome, runtimeOutcome];

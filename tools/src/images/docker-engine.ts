@@ -1,8 +1,13 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
+import { parseBuildkitProgress } from './buildkit-progress';
+import type { ImageBuilder } from './buildx';
 import { runCommand } from './run-command';
 
 const startHint = [
-  'start the engine first, e.g. (as root, no BuildKit, host networking):',
+  'start the engine first, e.g. (as root, host networking):',
   '  dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false >/tmp/dockerd.log 2>&1 &',
   '  until docker info >/dev/null 2>&1; do sleep 1; done',
 ].join('\n');
@@ -32,8 +37,8 @@ export interface ImageDetails {
 }
 
 /** Details of a local image, or null when the engine does not have it. */
-export async function inspectImage(reference: string): Promise<ImageDetails | null> {
-  const result = await runCommand('docker', ['image', 'inspect', reference], { allowExitCodes: [1] });
+export async function inspectImage(reference: string, engine: EngineEnv = {}): Promise<ImageDetails | null> {
+  const result = await runCommand('docker', ['image', 'inspect', reference], { allowExitCodes: [1], env: { ...process.env, ...engine } });
   if (result.exitCode !== 0) return null;
   const [image] = JSON.parse(result.stdout) as Array<{
     Id: string;
@@ -64,6 +69,8 @@ export interface BuildRequest {
   /** Re-resolve FROM images from their registry (fresh bases), instead of trusting a local copy. */
   pull?: boolean;
   noCache?: boolean;
+  /** Images whose inline cache metadata BuildKit may reuse layers from (e.g. the target branch's last image). */
+  cacheFrom?: string[];
   prefix?: string;
   quiet?: boolean;
 }
@@ -74,8 +81,31 @@ export interface BuildResult {
   output: string;
 }
 
-/** `docker build` with the classic builder (the engine here has no BuildKit). */
-export async function dockerBuild(request: BuildRequest): Promise<BuildResult> {
+/** The engine a command talks to: the default one, or e.g. a scratch engine at DOCKER_HOST=unix://… */
+export type EngineEnv = Record<string, string>;
+
+/**
+ * The arguments of `buildx build` for a request, with the docker driver of the engine: the
+ * image lands in the engine (as with `docker build`), carries inline cache metadata so that a
+ * later build on another machine can reuse its layers, and imports the cache of `cacheFrom`.
+ */
+export function buildkitArgs(request: BuildRequest, iidFile: string): string[] {
+  const args = ['build', '--file', request.dockerfile, '--network', request.network, '--progress', 'plain', '--iidfile', iidFile];
+  if (request.pull) args.push('--pull');
+  if (request.noCache) args.push('--no-cache');
+  for (const tag of request.tags) args.push('--tag', tag);
+  for (const [name, value] of Object.entries(request.buildArgs ?? {})) args.push('--build-arg', `${name}=${value}`);
+  for (const [name, value] of Object.entries(request.labels ?? {})) args.push('--label', `${name}=${value}`);
+  // Inline cache: the cache metadata rides in the image config, so `docker push` publishes it
+  // with the image; the docker driver of an engine without the containerd store exports no other kind.
+  args.push('--cache-to', 'type=inline');
+  for (const reference of request.cacheFrom ?? []) args.push('--cache-from', `type=registry,ref=${reference}`);
+  args.push(request.context);
+  return args;
+}
+
+/** `docker build` arguments for the legacy builder (only on explicit request). */
+export function legacyBuildArgs(request: BuildRequest): string[] {
   const args = ['build', '--file', request.dockerfile, '--network', request.network, '--force-rm'];
   if (request.pull) args.push('--pull');
   if (request.noCache) args.push('--no-cache');
@@ -83,23 +113,50 @@ export async function dockerBuild(request: BuildRequest): Promise<BuildResult> {
   for (const [name, value] of Object.entries(request.buildArgs ?? {})) args.push('--build-arg', `${name}=${value}`);
   for (const [name, value] of Object.entries(request.labels ?? {})) args.push('--label', `${name}=${value}`);
   args.push(request.context);
-  const { stdout } = await runCommand('docker', args, {
-    stream: !request.quiet,
-    prefix: request.prefix,
-    // The classic builder; DOCKER_BUILDKIT=1 fails against this engine.
-    env: { ...process.env, DOCKER_BUILDKIT: '0' },
-  });
-  const image = await inspectImage(request.tags[0]);
-  if (!image) throw new CliError(`docker build reported success but ${request.tags[0]} is not in the engine`, ExitCode.failed);
-  return { imageId: image.id, output: stdout };
+  return args;
 }
 
-/** Whether the classic builder took the step whose instruction contains `needle` from its cache. */
+/** Builds one image with the chosen builder, into the engine `engine` names (default: the usual one). */
+export async function dockerBuild(request: BuildRequest, builder: ImageBuilder, engine: EngineEnv = {}): Promise<BuildResult> {
+  let output: string;
+  if (builder.kind === 'legacy') {
+    if (request.cacheFrom?.length) throw new CliError('the legacy builder cannot import a registry cache (--cache-from-tag): use BuildKit', ExitCode.usage);
+    const result = await runCommand('docker', legacyBuildArgs(request), {
+      stream: !request.quiet,
+      prefix: request.prefix,
+      // DOCKER_BUILDKIT=0 selects the legacy builder in docker CLIs that default to BuildKit.
+      env: { ...process.env, ...engine, DOCKER_BUILDKIT: '0' },
+    });
+    output = result.stdout;
+  } else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipyard-build-'));
+    try {
+      const iidFile = path.join(dir, 'iid');
+      const [command, ...leading] = builder.buildx.command;
+      const result = await runCommand(command, [...leading, ...buildkitArgs(request, iidFile)], {
+        stream: !request.quiet,
+        prefix: request.prefix,
+        env: { ...process.env, ...builder.buildx.env, ...engine },
+      });
+      // BuildKit writes its progress to stderr.
+      output = `${result.stdout}${result.stderr}`;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const image = await inspectImage(request.tags[0], engine);
+  if (!image) throw new CliError(`the build reported success but ${request.tags[0]} is not in the engine`, ExitCode.failed);
+  return { imageId: image.id, output };
+}
+
+/** Whether the build took the step whose instruction contains `needle` from its cache (either builder's output). */
 export function stepUsedCache(output: string, needle: string): boolean {
   const lines = output.split('\n');
   const step = lines.findIndex((line) => /^Step \d+\/\d+ : /.test(line) && line.includes(needle));
-  if (step === -1) throw new Error(`no build step contains "${needle}"`);
-  return lines.slice(step + 1).find((line) => line.startsWith(' ---> '))?.trim() === '---> Using cache';
+  if (step !== -1) return lines.slice(step + 1).find((line) => line.startsWith(' ---> '))?.trim() === '---> Using cache';
+  const vertex = parseBuildkitProgress(output).steps.find((candidate) => candidate.name.includes(needle));
+  if (!vertex) throw new Error(`no build step contains "${needle}"`);
+  return vertex.cached;
 }
 
 /**

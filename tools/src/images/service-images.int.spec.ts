@@ -80,6 +80,16 @@ describe.each(apps)('%s image', (app) => {
     expect(ids).toBe('10001:10001');
   });
 
+  it('keeps /srv and the code in it root-owned and read-only to the service user', async () => {
+    // BuildKit creates a WORKDIR as the current user, and the runtime base runs as 10001.
+    const script =
+      "const fs = require('node:fs'); const out = {}; for (const f of ['/srv', '/srv/dist', '/srv/dist/main.js', '/srv/node_modules']) " +
+      "{ let writable = true; try { fs.accessSync(f, fs.constants.W_OK); } catch { writable = false; } out[f] = `${fs.statSync(f).uid}:${writable}`; } " +
+      'process.stdout.write(JSON.stringify(out))';
+    const owners = JSON.parse(await docker('run', '--rm', '--network', 'none', '--entrypoint', '/nodejs/bin/node', image(app).reference, '-e', script)) as Record<string, string>;
+    expect(owners).toEqual({ '/srv': '0:false', '/srv/dist': '0:false', '/srv/dist/main.js': '0:false', '/srv/node_modules': '0:false' });
+  });
+
   it('holds no dev tooling, sources, tests, .git, .npmrc, npm cache or build CA in any layer', async () => {
     const files = await imageLayerFiles(image(app).reference);
     expect(files).toContain('srv/node_modules/express/package.json');
@@ -200,6 +210,12 @@ describe('registry round trip', () => {
     // Other apps' entries survive each push.
     expect(Object.keys(JSON.parse(fs.readFileSync(digestFile, 'utf8')) as object)).toEqual(apps.slice(0, apps.indexOf(app) + 1));
 
+    // The registry copy carries BuildKit's inline cache metadata: later builds elsewhere reuse its layers.
+    // --raw: the config blob as stored (a parsed one drops keys outside the OCI schema).
+    const configBlob = await runCommand('skopeo', ['inspect', '--config', '--raw', '--tls-verify=false', `docker://${record.reference}`]);
+    const config = JSON.parse(configBlob.stdout) as Record<string, unknown>;
+    expect(config).toHaveProperty(['moby.buildkit.cache.v0']);
+
     await docker('image', 'rm', '--force', imageId ?? reference);
     expect((await runCommand('docker', ['image', 'inspect', imageId ?? ''], { allowExitCodes: [1] })).exitCode).toBe(1);
     await docker('pull', record.reference);
@@ -217,6 +233,19 @@ describe('moving tag', () => {
     const moving = await runCommand('skopeo', ['inspect', '--tls-verify=false', `docker://${registry}/catalog-api:integration-test`]);
     expect((JSON.parse(moving.stdout) as { Digest: string }).Digest).toBe(record.digest);
     fs.rmSync(path.dirname(digestFile), { recursive: true, force: true });
+  });
+});
+
+describe('builder', () => {
+  it('is BuildKit by default; the legacy builder only on request, with a warning', async () => {
+    const dryRun = (extra: NodeJS.ProcessEnv) =>
+      runCommand(process.execPath, [cli, 'images', 'build', 'catalog-api', '--dry-run', '--cache-from-tag', 'main'], { cwd: workspaceRoot, env: { ...env, ...extra } });
+    const buildkit = await dryRun({});
+    expect(buildkit.stderr).not.toMatch(/legacy/);
+    expect(buildkit.stderr).toContain(`reusing layers from ${registry}/catalog-api:main`);
+    const legacy = await dryRun({ SHIPYARD_IMAGE_BUILDER: 'legacy' });
+    expect(legacy.stderr).toContain("warning: building with Docker's legacy builder, as asked");
+    expect(legacy.stderr).toContain('--cache-from-tag main is ignored');
   });
 });
 

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { createProjectGraphAsync, type ProjectGraph } from '@nx/devkit';
 import { CliError, ExitCode } from '../cli/errors';
-import { type BaseImages, resolveBaseImages } from './base-images';
+import { type BaseImages, type BaseImageSource, resolveBaseImages } from './base-images';
 import { type DependencySource, prepareBuildContext } from './build-context';
+import { type BuilderChoice, type ImageBuilder, resolveImageBuilder } from './buildx';
 import { type ImageRecord, imageRecord, updateDigestFile } from './digest-file';
-import { type BuildRequest, dockerBuild, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
-import { imageName } from './image-tags';
+import { type BuildRequest, dockerBuild, type EngineEnv, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
+import { imageName, validateMovingTag } from './image-tags';
 import { runCommand } from './run-command';
 import { readGitRevision, readPinnedNodeVersion, readSourceUrl } from './workspace-facts';
 
@@ -43,13 +44,15 @@ export function selectApps(graph: ProjectGraph, requested: string[], all: boolea
   return [...new Set(requested)];
 }
 
+const isLoopbackRegistry = (registry: string) => registry.startsWith('127.') || registry.startsWith('localhost');
+
 /**
  * Proves a mirror actually holds the bases before a long build starts, so a missing mirror
  * fails early with the fix, rather than deep in `docker build` (and never by falling back).
  * Only loopback mirrors are checked here; a remote one (ACR) is checked by the pull itself.
  */
 async function checkMirroredBases(images: BaseImages, registry: string): Promise<void> {
-  if (!registry.startsWith('127.') && !registry.startsWith('localhost')) return;
+  if (!isLoopbackRegistry(registry)) return;
   for (const reference of [images.build, images.runtime]) {
     if (!(await inspectRemoteImage(reference))) {
       throw new CliError(
@@ -60,6 +63,18 @@ async function checkMirroredBases(images: BaseImages, registry: string): Promise
   }
 }
 
+/**
+ * Docker 20.10's BuildKit speaks plain HTTP to loopback registries, and the local one is HTTPS
+ * (see registry-http-proxy.ts): with a loopback mirror the engine pulls the bases itself (fresh,
+ * as --pull would) and the build uses them as they are. Returns whether it did.
+ */
+export async function pullLoopbackBases(builder: ImageBuilder, bases: BaseImages, source: BaseImageSource, log: Log, engine: EngineEnv = {}): Promise<boolean> {
+  if (builder.kind !== 'buildkit' || source.kind !== 'mirror' || !isLoopbackRegistry(source.registry)) return false;
+  for (const base of [bases.build, bases.runtime]) await runCommand('docker', ['pull', '--quiet', base], { env: { ...process.env, ...engine } });
+  log(`pulled ${bases.build} and ${bases.runtime} into the engine (BuildKit reaches a loopback registry over plain HTTP only)`);
+  return true;
+}
+
 export interface BuildOptions {
   workspaceRoot: string;
   registry: string;
@@ -67,6 +82,16 @@ export interface BuildOptions {
   dependencies: DependencySource;
   env: NodeJS.ProcessEnv;
   noCache?: boolean;
+  /** BuildKit unless the legacy builder is asked for. */
+  builder: BuilderChoice;
+  /** Where a buildx built here is kept (the shipyard cache). */
+  cacheDir: string;
+  /**
+   * Reuse layers from <registry>/<app>:<tag> (the target branch's moving tag, e.g. main): a fresh
+   * engine then pulls the dependency layer instead of running `npm ci` again. A tag that does
+   * not exist yet only costs the lookup.
+   */
+  cacheFromTag?: string;
   dryRun: boolean;
   log: Log;
 }
@@ -96,6 +121,9 @@ export function serviceBuildRequest(options: {
   dependencies: DependencySource;
   env: NodeJS.ProcessEnv;
   noCache?: boolean;
+  cacheFrom?: string[];
+  /** Re-resolve the bases from their registry during the build (default); off when the engine pulled them just before. */
+  pullBases?: boolean;
   quiet?: boolean;
 }): BuildRequest {
   const buildArgs: Record<string, string> = {
@@ -117,8 +145,9 @@ export function serviceBuildRequest(options: {
     buildArgs,
     // Offline installs need no network at all; prove it by giving the build none.
     network: options.dependencies.kind === 'offline' ? 'none' : 'host',
-    pull: true,
+    pull: options.pullBases ?? true,
     noCache: options.noCache,
+    cacheFrom: options.cacheFrom,
     prefix: `[${options.labels.title}] `,
     quiet: options.quiet,
   };
@@ -139,11 +168,24 @@ export async function buildServiceImages(apps: string[], graph: ProjectGraph, op
   if (revision.dirty) log(`the working tree has uncommitted changes: tagging ${revision.sha}-dirty`);
   const sourceUrl = await readSourceUrl(workspaceRoot, options.env);
   const created = new Date().toISOString();
+  let cacheFromTag = options.cacheFromTag === undefined ? undefined : validateMovingTag(options.cacheFromTag);
+  if (cacheFromTag && options.builder === 'legacy') {
+    log(`warning: the legacy builder cannot import a registry cache: --cache-from-tag ${cacheFromTag} is ignored`);
+    cacheFromTag = undefined;
+  }
+  // A dry run builds no buildx; the legacy builder's warning is printed either way.
+  const builder =
+    options.dryRun && options.builder === 'buildkit' ? null : await resolveImageBuilder(options.builder, { cacheDir: options.cacheDir, env: options.env, log });
+  const enginePullsBases = builder ? await pullLoopbackBases(builder, bases, source, log) : false;
+  if (cacheFromTag && isLoopbackRegistry(options.registry)) {
+    log(`note: BuildKit reads a loopback registry over plain HTTP only; an HTTPS one at ${options.registry} cannot serve the layer cache (the build goes on without it)`);
+  }
 
   const built: BuiltImage[] = [];
   for (const app of apps) {
     const started = Date.now();
     const name = imageName(options.registry, app, revision, options.movingTag);
+    const cacheFrom = cacheFromTag ? [imageName(options.registry, app, revision, cacheFromTag).movingReference as string] : [];
     const context = await prepareBuildContext({
       app,
       graph,
@@ -153,11 +195,15 @@ export async function buildServiceImages(apps: string[], graph: ProjectGraph, op
       log,
     });
     if (options.dryRun) {
-      log(`${app}: would build ${name.reference}${name.movingReference ? ` and ${name.movingReference}` : ''} from ${context.contextDir}`);
+      log(
+        `${app}: would build ${name.reference}${name.movingReference ? ` and ${name.movingReference}` : ''} from ${context.contextDir}` +
+          (cacheFrom.length > 0 ? `, reusing layers from ${cacheFrom.join(', ')}` : ''),
+      );
       built.push({ app, reference: name.reference, movingReference: name.movingReference, imageId: null, sizeBytes: null, bases, contextDir: context.contextDir, contextDigest: context.digest, seconds: 0 });
       continue;
     }
-    log(`${app}: building ${name.reference}…`);
+    if (!builder) throw new Error('no image builder resolved');
+    log(`${app}: building ${name.reference}${cacheFrom.length > 0 ? ` (layer cache from ${cacheFrom.join(', ')})` : ''}…`);
     const { imageId } = await dockerBuild(
       serviceBuildRequest({
         workspaceRoot,
@@ -168,7 +214,10 @@ export async function buildServiceImages(apps: string[], graph: ProjectGraph, op
         dependencies: options.dependencies,
         env: options.env,
         noCache: options.noCache,
+        cacheFrom,
+        pullBases: !enginePullsBases,
       }),
+      builder,
     );
     const details = await inspectImage(imageId);
     const seconds = (Date.now() - started) / 1000;

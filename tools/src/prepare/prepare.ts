@@ -1,6 +1,7 @@
 import { defaultHelm } from '../helm/binary';
 import { buildBaseImages, type BaseImageOutcome } from '../images/base-builder';
 import { validateRegistry } from '../images/base-images';
+import { ensureBuildx, parseBuilderChoice } from '../images/buildx';
 import { shipyardCacheDir } from '../images/cache-dir';
 import { startRegistry } from '../registry/registry-server';
 import { parseRegistryAddress, registryLayout } from '../registry/registry-settings';
@@ -15,12 +16,14 @@ export interface PrepareOptions {
 export interface PrepareOutcome {
   registry: string;
   helm: string;
+  buildx: string;
   bases: BaseImageOutcome[];
 }
 
 /**
  * The machine-level things the tests and the rehearsal share, made true in one process: the local
- * registry answers, the offline base images are in it, the pinned helm is cached. Each step is
+ * registry answers, buildx is there (built once from the Go module proxy when docker has no plugin),
+ * the offline base images are in it, the pinned helm is cached. Each step is
  * idempotent and fast when nothing changed. Everything here may reach the package registries,
  * so it runs before the test run's loopback guard.
  */
@@ -30,6 +33,13 @@ export async function prepareMachine(options: PrepareOptions): Promise<PrepareOu
   const status = await startRegistry(address, registryLayout(cacheDir), (line) => options.log(`[registry] ${line}`));
   const helm = await defaultHelm((line) => options.log(line));
   options.log(`helm ${helm.version} (${helm.source}: ${helm.path})`);
+  const builder = parseBuilderChoice(undefined, process.env);
+  let buildx = 'none (legacy builder)';
+  if (builder === 'buildkit') {
+    const found = await ensureBuildx({ cacheDir, env: process.env, log: (line) => options.log(`[buildx] ${line}`) });
+    buildx = found.version;
+    options.log(`buildx ${found.version} (${found.source}${found.binary ? `: ${found.binary}` : ''})`);
+  }
   const bases = await buildBaseImages({
     workspaceRoot: options.workspaceRoot,
     cacheDir,
@@ -37,7 +47,8 @@ export async function prepareMachine(options: PrepareOptions): Promise<PrepareOu
     debianMirror: options.debianMirror,
     refreshRootfs: false,
     dryRun: false,
+    builder,
     log: (line) => options.log(`[base] ${line}`),
   });
-  return { registry: status.address, helm: helm.path, bases };
+  return { registry: status.address, helm: helm.path, buildx, bases };
 }
