@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
+import { serviceValuesKey } from './layout';
 
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
 
@@ -40,7 +41,8 @@ export function imageFor(digests: DigestFile, service: string, file: string): Im
   return image;
 }
 
-/** helm --set arguments that make the chart reference exactly that image by digest. */
+/** helm --set arguments that make a service chart reference exactly that image by digest. */
 export function imageSetArgs(image: ImageRecord): string[] {
-  return ['--set-string', `image.repository=${image.repository}`, '--set-string', `image.tag=${image.tag}`, '--set-string', `image.digest=${image.digest}`];
+  const key = `${serviceValuesKey}.image`;
+  return ['--set-string', `${key}.repository=${image.repository}`, '--set-string', `${key}.tag=${image.tag}`, '--set-string', `${key}.digest=${image.digest}`];
 }

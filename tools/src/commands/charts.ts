@@ -8,8 +8,8 @@ import { lintChart } from '../charts/lint';
 import { environments, findChart, listCharts, parseEnvironment, type ChartInfo, type Environment } from '../charts/layout';
 import { renderChart } from '../charts/render';
 import { stageChart } from '../charts/stage';
-import { renderValuesTable, withValuesTable } from '../charts/values-docs';
-import { failedOutcomes, verifyChart, type VerifyReport } from '../charts/verify';
+import { withValuesTable } from '../charts/values-docs';
+import { chartValuesTable, failedOutcomes, verifyChart, type VerifyReport } from '../charts/verify';
 import { imageFor } from '../charts/digests';
 import { defaultHelm } from '../helm/binary';
 import { workspaceRoot } from '../workspace/root';
@@ -130,7 +130,7 @@ export function chartsCommand(): Command {
     .option('--write', 'replace the table in the chart README.md (dry run without it)')
     .action((name: string, raw: { write?: boolean }) => {
       const chart = findChart(name);
-      const table = renderValuesTable(readFileSync(path.join(chart.dir, 'values.yaml'), 'utf8'));
+      const table = chartValuesTable(chart);
       if (!raw.write) {
         process.stdout.write(`${table}\n`);
         return;

@@ -60,10 +60,10 @@ describe('deploy: converging an environment to a release', () => {
         'upgrade', '--install', 'catalog-api', 'charts/catalog-api',
         '--namespace', 'shipyard', '--create-namespace', '--rollback-on-failure', '--wait=watcher', '--timeout', '10m',
         '--description', deployDescription(shaA, catalog.fingerprint),
-        '-f', 'charts/environments/dev.yaml', '-f', 'charts/catalog-api/values-dev.yaml',
-        '--set-string', 'image.repository=127.0.0.1:5000/catalog-api',
-        '--set-string', `image.tag=${shaA}`,
-        '--set-string', `image.digest=${entry.image.digest}`,
+        '-f', 'charts/environments/dev.yaml',
+        '--set-string', 'service.image.repository=127.0.0.1:5000/catalog-api',
+        '--set-string', `service.image.tag=${shaA}`,
+        '--set-string', `service.image.digest=${entry.image.digest}`,
       ],
     ]);
     expect(report.apps[0].commands[1]).toMatch(/^helm upgrade --install catalog-api charts\/catalog-api .* --description 'shipyard release=a{40} fingerprint=sha256:[0-9a-f]{64}' -f charts\/environments\/dev\.yaml/);
@@ -234,7 +234,7 @@ describe('deploy --rollback: back to the previous release', () => {
           status: 'deployed',
           chart: `${app}-${first.apps[app].chart.version}`,
           description: deployDescription(shaC, `sha256:${'0'.repeat(64)}`),
-          values: { image: { digest: first.apps[app].image.digest } },
+          values: { service: { image: { digest: first.apps[app].image.digest } } },
         },
       ]);
     }
