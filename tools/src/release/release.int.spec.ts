@@ -171,8 +171,9 @@ describe('releases in a real registry over HTTPS', () => {
         [
           `\\$ helm upgrade --install ${app} charts/${app} --namespace shop --create-namespace --rollback-on-failure --wait=watcher --timeout 10m`,
           `--description 'shipyard release=${head} fingerprint=sha256:[0-9a-f]{64}'`,
-          `-f charts/environments/staging\\.yaml -f charts/${app}/values-staging\\.yaml`,
-          `--set-string image\\.repository=${target.replaceAll('.', '\\.')}/${app} --set-string image\\.tag=${image.tag} --set-string image\\.digest=${image.digest}$`,
+          // Only the storefront has an overlay of its own (its ingress host); the others take the environment's values.
+          `-f charts/environments/staging\\.yaml${app === 'storefront' ? ` -f charts/${app}/values-staging\\.yaml` : ''}`,
+          `--set-string service\\.image\\.repository=${target.replaceAll('.', '\\.')}/${app} --set-string service\\.image\\.tag=${image.tag} --set-string service\\.image\\.digest=${image.digest}$`,
         ].join(' '),
         'm',
       );
