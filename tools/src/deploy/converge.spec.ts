@@ -54,7 +54,9 @@ describe('deploy: converging an environment to a release', () => {
     expect(report.before).toBeNull();
     const [catalog] = desiredApps({ manifest, registry: registry.registry, environment: 'dev' });
     const entry = manifest.apps['catalog-api'];
-    expect(helm.calls.filter((args) => args[0] !== 'history' && args[0] !== 'get').slice(0, 2)).toEqual([
+    // charts/service is built first: helm does not build a file:// dependency's own dependencies (charts/common).
+    expect(helm.calls.filter((args) => args[0] !== 'history' && args[0] !== 'get').slice(0, 3)).toEqual([
+      ['dependency', 'update', 'charts/service', '--skip-refresh'],
       ['dependency', 'update', 'charts/catalog-api', '--skip-refresh'],
       [
         'upgrade', '--install', 'catalog-api', 'charts/catalog-api',
@@ -66,7 +68,7 @@ describe('deploy: converging an environment to a release', () => {
         '--set-string', `service.image.digest=${entry.image.digest}`,
       ],
     ]);
-    expect(report.apps[0].commands[1]).toMatch(/^helm upgrade --install catalog-api charts\/catalog-api .* --description 'shipyard release=a{40} fingerprint=sha256:[0-9a-f]{64}' -f charts\/environments\/dev\.yaml/);
+    expect(report.apps[0].commands[2]).toMatch(/^helm upgrade --install catalog-api charts\/catalog-api .* --description 'shipyard release=a{40} fingerprint=sha256:[0-9a-f]{64}' -f charts\/environments\/dev\.yaml/);
     expect(registry.tagsOf(releaseRepository)['env-dev']).toBe(report.release.digest);
     expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBeUndefined();
   });
@@ -184,6 +186,7 @@ describe('deploy: converging an environment to a release', () => {
     expect(report.dryRun).toBe(true);
     expect(report.apps.map((app) => app.action)).toEqual(['skip', 'skip', 'upgrade']);
     expect(report.apps[2].commands.map((command) => command.split(' ').slice(0, 4).join(' '))).toEqual([
+      'helm dependency update charts/service',
       'helm dependency update charts/storefront',
       'helm upgrade --install storefront',
     ]);

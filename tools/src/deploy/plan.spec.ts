@@ -12,6 +12,7 @@ const desired: DesiredApp = {
   releaseSha,
   chart: { name: 'catalog-api', version: '0.2.0', digest: fp('c') },
   chartDir: 'charts/catalog-api',
+  dependencyDirs: ['charts/service', 'charts/catalog-api'],
   checkoutChartDigest: fp('c'),
   image: { repository: '127.0.0.1:5000/catalog-api', tag: releaseSha, digest: fp('d'), reference: `127.0.0.1:5000/catalog-api@${fp('d')}` },
   valueArgs: [],

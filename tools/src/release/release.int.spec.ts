@@ -178,7 +178,7 @@ describe('releases in a real registry over HTTPS', () => {
         'm',
       );
       expect(result.stdout).toMatch(upgrade);
-      expect(result.stdout).toContain(`    $ helm dependency update charts/${app} --skip-refresh\n`);
+      expect(result.stdout).toContain(`    $ helm dependency update charts/service --skip-refresh\n    $ helm dependency update charts/${app} --skip-refresh\n`);
       // helm template ran with the same values: the rendered pod runs exactly this digest.
       expect(result.stderr).toMatch(new RegExp(`${app}: rendered \\d+ objects for staging; image ${target.replaceAll('.', '\\.')}/${app}@${image.digest}`));
     }
