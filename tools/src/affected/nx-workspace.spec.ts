@@ -76,16 +76,12 @@ describe('the real workspace graph', () => {
     expect(buildWorkspaceModel(graph, workspaceRoot).apps).toEqual(['catalog-api', 'checkout-api', 'storefront']);
   });
 
-  it('lists the service charts (chart-<app>, over charts/common), leaving the library chart out', () => {
-    expect(buildWorkspaceModel(graph, workspaceRoot).charts).toEqual(
-      ['catalog-api', 'checkout-api', 'storefront'].map((app) => ({
-        name: `chart-${app}`,
-        root: `charts/${app}`,
-        library: false,
-        chartDependencyRoots: ['charts/common'],
-        app,
-      })),
-    );
+  it('lists the service charts (chart-<app>, over charts/service and charts/common) and the generic chart, leaving the library chart out', () => {
+    expect(buildWorkspaceModel(graph, workspaceRoot).charts).toEqual([
+      ...['catalog-api', 'checkout-api'].map((app) => ({ name: `chart-${app}`, root: `charts/${app}`, library: false, chartDependencyRoots: ['charts/common', 'charts/service'], app })),
+      { name: 'chart-service', root: 'charts/service', library: false, chartDependencyRoots: ['charts/common'], app: undefined },
+      { name: 'chart-storefront', root: 'charts/storefront', library: false, chartDependencyRoots: ['charts/common', 'charts/service'], app: 'storefront' },
+    ]);
   });
 
   const nxShowAffected = (files: string[]) =>

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError } from '../cli/errors';
@@ -15,7 +16,7 @@ import type { K8sObject } from './manifests';
 // These tests run the real pinned helm (fetched and cached on first use: npx shipyard helm version).
 jest.setTimeout(120_000);
 
-const serviceCharts = listCharts().filter((chart) => chart.type === 'application');
+const serviceCharts = listCharts().filter((chart) => chart.role === 'service');
 
 function podContainer(objects: K8sObject[]) {
   const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { image: string; env: { name: string; value?: string }[] }[] } } } };
@@ -23,9 +24,27 @@ function podContainer(objects: K8sObject[]) {
 }
 
 describe('the charts under charts/', () => {
-  it('are the common library chart and one chart per service', () => {
-    expect(listCharts().map((c) => `${c.name}:${c.type}`)).toEqual(['catalog-api:application', 'checkout-api:application', 'common:library', 'storefront:application']);
-    for (const chart of serviceCharts) expect(chart.localDependencies).toEqual([path.join(path.dirname(chart.dir), 'common')]);
+  it('are the common library chart, the generic service chart over it, and one chart per service over that', () => {
+    expect(listCharts().map((c) => `${c.name}:${c.type}:${c.role}`)).toEqual([
+      'catalog-api:application:service',
+      'checkout-api:application:service',
+      'common:library:library',
+      'service:application:base',
+      'storefront:application:service',
+    ]);
+    expect(findChart('service').localDependencies).toEqual([findChart('common').dir]);
+    for (const chart of serviceCharts) expect(chart.localDependencies).toEqual([findChart('service').dir]);
+  });
+
+  it('hold no file twice: every yaml/json file of the service charts differs from every other', () => {
+    const digests = new Map<string, string>();
+    for (const chart of serviceCharts) {
+      for (const file of readdirSync(chart.dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ya?ml|json|txt)$/.test(f))) {
+        const digest = createHash('md5').update(readFileSync(path.join(chart.dir, file))).digest('hex');
+        expect(`${chart.name}/${file} = ${digests.get(digest) ?? 'unique'}`).toBe(`${chart.name}/${file} = unique`);
+        digests.set(digest, `${chart.name}/${file}`);
+      }
+    }
   });
 
   describe.each(serviceCharts.map((chart) => [chart.name, chart] as const))('%s', (_name, chart: ChartInfo) => {
@@ -60,10 +79,10 @@ describe('the charts under charts/', () => {
 
     it('takes the connection string as a plain value (ingestion authenticated by the workload identity), else from the Secret', async () => {
       const connectionString = 'InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/';
-      const plain = await renderChart(chart, staged, { environment: 'dev', extraArgs: ['--set', `telemetry.connectionString=${connectionString.replace(/,/g, '\\,')}`] });
+      const plain = await renderChart(chart, staged, { environment: 'dev', extraArgs: ['--set', `service.telemetry.connectionString=${connectionString.replace(/,/g, '\\,')}`] });
       const plainEnv = podContainer(plain.objects.map((o) => o.object)).env.filter((e) => e.name === 'APPLICATIONINSIGHTS_CONNECTION_STRING');
       expect(plainEnv).toEqual([{ name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: connectionString }]);
-      const fromSecret = await renderChart(chart, staged, { environment: 'dev', extraArgs: ['--set', 'telemetry.connectionStringSecret.name=app-insights'] });
+      const fromSecret = await renderChart(chart, staged, { environment: 'dev', extraArgs: ['--set', 'service.telemetry.connectionStringSecret.name=app-insights'] });
       const secretEnv = podContainer(fromSecret.objects.map((o) => o.object)).env.filter((e) => e.name === 'APPLICATIONINSIGHTS_CONNECTION_STRING');
       expect(secretEnv).toEqual([{ name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', valueFrom: { secretKeyRef: { name: 'app-insights', key: 'connection-string' } } }]);
     });
@@ -84,7 +103,7 @@ describe('the charts under charts/', () => {
     for (const chart of listCharts()) {
       const report = await verifyChart(chart);
       expect(failedOutcomes(report).flatMap((o) => o.findings.map((f) => `${o.environment} ${f.check} ${f.object}: ${f.message}`))).toEqual([]);
-      if (chart.type === 'application') {
+      if (chart.role === 'service') {
         expect(Object.keys(report.rendered)).toEqual([...environments]);
         // schema + unknown fields + every policy check, per environment (image-digest needs a digest file)
         const applied = report.outcomes.filter((o) => o.environment === 'prod' && o.applied).map((o) => o.check);
@@ -97,8 +116,8 @@ describe('the charts under charts/', () => {
     for (const chart of listCharts()) {
       expect(checkChartFiles(chart).flatMap((o) => o.findings.map((f) => f.message))).toEqual([]);
     }
-    const readme = readFileSync(path.join(findChart('storefront').dir, 'README.md'), 'utf8');
-    expect(readme).toContain(renderValuesTable(readFileSync(path.join(findChart('storefront').dir, 'values.yaml'), 'utf8')));
+    const readme = readFileSync(path.join(findChart('service').dir, 'README.md'), 'utf8');
+    expect(readme).toContain(renderValuesTable(readFileSync(path.join(findChart('service').dir, 'values.yaml'), 'utf8')));
   });
 });
 
@@ -120,32 +139,33 @@ describe('bad values', () => {
     throw new Error(`rendering with ${extraArgs.join(' ')} succeeded`);
   }
 
+  // A service chart's values live under service: (the generic chart it depends on); helm checks them against that chart's schema.
   it('rejects replicaCount "two" naming the key and the type', async () => {
-    expect(await renderError('--set-string', 'replicaCount=two')).toMatch(/at '\/replicaCount': got string, want integer/);
+    expect(await renderError('--set-string', 'service.replicaCount=two')).toMatch(/at '\/replicaCount': got string, want integer/);
   });
 
   it('rejects an unknown key, at the top and nested', async () => {
-    expect(await renderError('--set', 'replicas=3')).toMatch(/additional properties 'replicas' not allowed/);
-    expect(await renderError('--set', 'image.name=x')).toMatch(/at '\/image': additional properties 'name' not allowed/);
+    expect(await renderError('--set', 'service.replicas=3')).toMatch(/additional properties 'replicas' not allowed/);
+    expect(await renderError('--set', 'service.image.name=x')).toMatch(/at '\/image': additional properties 'name' not allowed/);
   });
 
   it('rejects a negative port', async () => {
-    expect(await renderError('--set', 'containerPort=-1')).toMatch(/at '\/containerPort': minimum: got -1, want 1/);
-    expect(await renderError('--set', 'service.port=-80')).toMatch(/at '\/service\/port': minimum: got -80, want 1/);
+    expect(await renderError('--set', 'service.containerPort=-1')).toMatch(/at '\/containerPort': minimum: got -1, want 1/);
+    expect(await renderError('--set', 'service.service.port=-80')).toMatch(/at '\/service\/port': minimum: got -80, want 1/);
   });
 
   it('rejects the image tag latest with the reason', async () => {
-    expect(await renderError('--set', 'image.tag=latest')).toMatch(/image.tag "latest" is not allowed: deploy an immutable tag \(the git sha\) or set image.digest/);
+    expect(await renderError('--set', 'service.image.tag=latest')).toMatch(/image.tag "latest" is not allowed: deploy an immutable tag \(the git sha\) or set image.digest/);
   });
 
   it('rejects a literal connection string in env, a grace period shorter than the drain, and a malformed digest', async () => {
-    expect(await renderError('--set', 'env.APPLICATIONINSIGHTS_CONNECTION_STRING=InstrumentationKey=x')).toMatch(/invalid propertyName 'APPLICATIONINSIGHTS_CONNECTION_STRING'/);
-    expect(await renderError('--set', 'terminationGracePeriodSeconds=12')).toMatch(/terminationGracePeriodSeconds \(12\) must be longer than preStopSleepSeconds \+ shutdownDeadlineMs \(15s\)/);
-    expect(await renderError('--set', 'image.digest=sha256:abc')).toMatch(/at '\/image\/digest': 'sha256:abc' does not match pattern/);
+    expect(await renderError('--set', 'service.env.APPLICATIONINSIGHTS_CONNECTION_STRING=InstrumentationKey=x')).toMatch(/invalid propertyName 'APPLICATIONINSIGHTS_CONNECTION_STRING'/);
+    expect(await renderError('--set', 'service.terminationGracePeriodSeconds=12')).toMatch(/terminationGracePeriodSeconds \(12\) must be longer than preStopSleepSeconds \+ shutdownDeadlineMs \(15s\)/);
+    expect(await renderError('--set', 'service.image.digest=sha256:abc')).toMatch(/at '\/image\/digest': 'sha256:abc' does not match pattern/);
   });
 
   it('lists every cross-value problem at once', async () => {
-    const message = await renderError('--set', 'autoscaling.minReplicas=1', '--set', 'terminationGracePeriodSeconds=5', '--set', 'clusterResourceId=');
+    const message = await renderError('--set', 'service.autoscaling.minReplicas=1', '--set', 'service.terminationGracePeriodSeconds=5', '--set', 'service.clusterResourceId=');
     expect(message).toMatch(/catalog-api: invalid values:/);
     expect(message).toMatch(/clusterResourceId is required/);
     expect(message).toMatch(/terminationGracePeriodSeconds \(5\)/);

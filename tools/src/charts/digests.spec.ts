@@ -25,11 +25,11 @@ describe('the image step digest file', () => {
     const image = imageFor(readDigestFile(file), 'catalog-api', file);
     expect(imageSetArgs(image)).toEqual([
       '--set-string',
-      'image.repository=127.0.0.1:5000/catalog-api',
+      'service.image.repository=127.0.0.1:5000/catalog-api',
       '--set-string',
-      'image.tag=abc123',
+      'service.image.tag=abc123',
       '--set-string',
-      `image.digest=${digest}`,
+      `service.image.digest=${digest}`,
     ]);
   });
 

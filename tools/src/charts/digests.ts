@@ -1,8 +1,10 @@
 import type { ImageRecord } from '../images/digest-file';
+import { serviceValuesKey } from './layout';
 
 export type { DigestFile, ImageRecord } from '../images/digest-file';
 
-/** helm --set arguments that make the chart reference exactly that image by digest. */
+/** helm --set arguments that make a service chart reference exactly that image by digest. */
 export function imageSetArgs(image: ImageRecord): string[] {
-  return ['--set-string', `image.repository=${image.repository}`, '--set-string', `image.tag=${image.tag}`, '--set-string', `image.digest=${image.digest}`];
+  const key = `${serviceValuesKey}.image`;
+  return ['--set-string', `${key}.repository=${image.repository}`, '--set-string', `${key}.tag=${image.tag}`, '--set-string', `${key}.digest=${image.digest}`];
 }

@@ -19,10 +19,22 @@ const chartYaml = z.object({
   dependencies: z.array(z.object({ name: z.string(), version: z.string(), repository: z.string() })).default([]),
 });
 
+/**
+ * What a chart is for: `library` holds helpers (charts/common); `base` is the one application
+ * chart with templates, defaults and schema (charts/service); `service` is a service's own chart,
+ * its values and NOTES.txt only, depending on the base chart by file:// (its values live under
+ * `serviceValuesKey`).
+ */
+export type ChartRole = 'library' | 'base' | 'service';
+
+/** The key a service chart's values live under: the name of the base chart it depends on. */
+export const serviceValuesKey = 'service';
+
 export interface ChartInfo {
   name: string;
   dir: string;
   type: 'application' | 'library';
+  role: ChartRole;
   version: string;
   /** Folders of the file:// dependencies, absolute. */
   localDependencies: string[];
@@ -41,13 +53,21 @@ export function readChart(dir: string): ChartInfo {
   if (!parsed.success) throw new CliError(`${path.join(dir, 'Chart.yaml')}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, ExitCode.usage);
   const chart = parsed.data;
   if (chart.name !== path.basename(dir)) throw new CliError(`${dir}: Chart.yaml names the chart "${chart.name}"; the folder must have the same name`, ExitCode.usage);
-  return {
-    name: chart.name,
-    dir,
-    type: chart.type,
-    version: chart.version,
-    localDependencies: chart.dependencies.filter((d) => d.repository.startsWith('file://')).map((d) => path.resolve(dir, d.repository.slice('file://'.length))),
-  };
+  const localDependencies = chart.dependencies.filter((d) => d.repository.startsWith('file://')).map((d) => path.resolve(dir, d.repository.slice('file://'.length)));
+  const dependsOnBase = chart.dependencies.some((d) => d.name === serviceValuesKey && d.repository.startsWith('file://'));
+  const role: ChartRole = chart.type === 'library' ? 'library' : dependsOnBase ? 'service' : 'base';
+  return { name: chart.name, dir, type: chart.type, role, version: chart.version, localDependencies };
+}
+
+/**
+ * Folders that need `helm dependency update`, dependencies first, the chart last: helm packs a
+ * file:// dependency as it finds it and does not build that dependency's own dependencies
+ * (charts/service needs charts/common inside before a service chart packs it).
+ */
+export function dependencyBuildOrder(chart: ChartInfo, seen = new Set<string>()): string[] {
+  if (seen.has(chart.dir) || chart.localDependencies.length === 0) return [];
+  seen.add(chart.dir);
+  return [...chart.localDependencies.flatMap((dir) => dependencyBuildOrder(readChart(dir), seen)), chart.dir];
 }
 
 /** The chart named, or a usage error listing the charts there are. */
@@ -65,11 +85,12 @@ export function parseEnvironment(value: string): Environment {
 
 /**
  * Values files for one environment, in the order helm applies them: the values every service
- * shares in that environment (charts/environments/<env>.yaml), then the chart's own overlay.
+ * shares in that environment (charts/environments/<env>.yaml, required), then the chart's own
+ * overlay (values-<env>.yaml) when it has one.
  */
 export function environmentValueFiles(chart: ChartInfo, environment: Environment, chartsRoot = defaultChartsRoot): string[] {
-  const files = [path.join(chartsRoot, 'environments', `${environment}.yaml`), path.join(chart.dir, `values-${environment}.yaml`)];
-  const missing = files.filter((file) => !existsSync(file));
-  if (missing.length > 0) throw new CliError(`${chart.name} (${environment}): missing values file(s) ${missing.map((f) => path.relative(workspaceRoot, f)).join(', ')}`, ExitCode.usage);
-  return files;
+  const shared = path.join(chartsRoot, 'environments', `${environment}.yaml`);
+  if (!existsSync(shared)) throw new CliError(`${chart.name} (${environment}): missing values file ${path.relative(workspaceRoot, shared)}`, ExitCode.usage);
+  const overlay = path.join(chart.dir, `values-${environment}.yaml`);
+  return existsSync(overlay) ? [shared, overlay] : [shared];
 }

@@ -13,7 +13,12 @@ export interface StagedChart {
   dispose(): void;
 }
 
-function copyWithDependencies(chart: ChartInfo, stagingRoot: string, copied: Map<string, string>): string {
+/**
+ * Copies the chart and its file:// dependencies, recursively; returns the staged folders with
+ * dependencies, so `helm dependency update` can run on them in that order (helm packs a
+ * file:// dependency as it finds it and does not build the dependency's own dependencies).
+ */
+function copyWithDependencies(chart: ChartInfo, stagingRoot: string, copied: Map<string, string>, order: string[]): string {
   const existing = copied.get(chart.dir);
   if (existing) return existing;
   const target = path.join(stagingRoot, path.basename(path.dirname(chart.dir)), chart.name);
@@ -21,7 +26,8 @@ function copyWithDependencies(chart: ChartInfo, stagingRoot: string, copied: Map
   // Build output of an earlier `helm dependency` run in the real folder is never copied.
   cpSync(chart.dir, target, { recursive: true, filter: (source) => path.relative(chart.dir, source) !== 'charts' && path.basename(source) !== 'Chart.lock' });
   copied.set(chart.dir, target);
-  for (const dependency of chart.localDependencies) copyWithDependencies(readChart(dependency), stagingRoot, copied);
+  for (const dependency of chart.localDependencies) copyWithDependencies(readChart(dependency), stagingRoot, copied, order);
+  if (chart.localDependencies.length > 0) order.push(target);
   return target;
 }
 
@@ -35,10 +41,11 @@ export async function stageChart(chart: ChartInfo): Promise<StagedChart> {
   const dispose = () => rmSync(stagingRoot, { recursive: true, force: true });
   const explain = (text: string) => text.split(stagingRoot).join(path.dirname(path.dirname(chart.dir)));
   try {
-    const dir = copyWithDependencies(chart, stagingRoot, new Map());
-    if (chart.localDependencies.length > 0) {
-      const result = await runHelm(['dependency', 'update', '--skip-refresh', dir]);
-      if (result.code !== 0) throw new CliError(`helm dependency update ${chart.name} failed:\n${explain(result.stderr || result.stdout)}`, ExitCode.failed);
+    const withDependencies: string[] = [];
+    const dir = copyWithDependencies(chart, stagingRoot, new Map(), withDependencies);
+    for (const staged of withDependencies) {
+      const result = await runHelm(['dependency', 'update', '--skip-refresh', staged]);
+      if (result.code !== 0) throw new CliError(`helm dependency update ${path.basename(staged)} failed:\n${explain(result.stderr || result.stdout)}`, ExitCode.failed);
     }
     return { dir, explain, dispose };
   } catch (error) {

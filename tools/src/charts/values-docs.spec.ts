@@ -1,4 +1,4 @@
-import { parseValueParams, renderValuesTable, tableEnd, tableStart, valuesDocProblems, withValuesTable } from './values-docs';
+import { parseValueParams, renderOverridesTable, renderValuesTable, serviceValuesProblems, tableEnd, tableStart, valuesDocProblems, withValuesTable } from './values-docs';
 
 const values = `## @section Image
 ## @param image.repository Repository | with a pipe
@@ -57,5 +57,26 @@ describe('values documentation (## @param lines)', () => {
     const readme = `# web\n\nintro\n\n${tableStart}\nold\n${tableEnd}\n\nafter\n`;
     expect(withValuesTable(readme, 'NEW')).toBe(`# web\n\nintro\n\n${tableStart}\nNEW\n${tableEnd}\n\nafter\n`);
     expect(() => withValuesTable('# no markers', 'NEW')).toThrow(/no values table markers/);
+  });
+});
+
+describe('values of a service chart (under the base chart\'s name)', () => {
+  const own = 'service:\n  image:\n    repository: orders-api\n  env:\n    A: "1"\n';
+
+  it('accept values the base chart documents, a map documented as a whole included', () => {
+    expect(serviceValuesProblems('orders-api/values.yaml', own, values, 'service')).toEqual([]);
+  });
+
+  it('find a key outside service: (helm would ignore it) and a value the base chart does not have', () => {
+    expect(serviceValuesProblems('orders-api/values.yaml', `replicas: 3\n${own}  image:\n    name: x\n`.replace('  image:\n    repository: orders-api\n', ''), values, 'service')).toEqual([
+      'orders-api/values.yaml: replicas is not under "service:" (a service chart\'s values are the base chart\'s, under its name)',
+      'orders-api/values.yaml: service.image.name is not a value of the base chart (no "## @param image.name" in its values.yaml)',
+    ]);
+  });
+
+  it('list what the service chart sets with the base chart\'s descriptions', () => {
+    expect(renderOverridesTable(own, values, 'service')).toBe(
+      ['| Name | Description | Value |', '| --- | --- | --- |', '| `service.image.repository` | Repository \\| with a pipe | `"orders-api"` |', '| `service.env` | Extra variables | `{"A":"1"}` |'].join('\n'),
+    );
   });
 });

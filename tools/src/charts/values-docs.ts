@@ -53,6 +53,41 @@ export function valuesDocProblems(valuesYaml: string): string[] {
   return problems;
 }
 
+/** The documented key of the base chart that covers a leaf (the leaf itself or a parent documented as a whole). */
+function coveringParam(leaf: string, documented: ReadonlySet<string>): string | undefined {
+  const parts = leaf.split('.');
+  return parts.map((_, i) => parts.slice(0, i + 1).join('.')).find((key) => documented.has(key));
+}
+
+/**
+ * Problems of a values file of a service chart: everything belongs under `key` (the base chart
+ * it depends on; helm would silently ignore anything else), and every value set there must be
+ * one the base chart documents.
+ */
+export function serviceValuesProblems(file: string, valuesYaml: string, baseValuesYaml: string, key: string): string[] {
+  const values = (parse(valuesYaml) as Record<string, unknown> | null) ?? {};
+  const documented = new Set(parseValueParams(baseValuesYaml).map((p) => p.key));
+  const problems = Object.keys(values)
+    .filter((top) => top !== key)
+    .map((top) => `${file}: ${top} is not under "${key}:" (a service chart's values are the base chart's, under its name)`);
+  for (const leaf of leafKeys(values[key] ?? {})) {
+    if (!coveringParam(leaf, documented)) problems.push(`${file}: ${key}.${leaf} is not a value of the base chart (no "## @param ${leaf}" in its values.yaml)`);
+  }
+  return problems;
+}
+
+/** The README table of a service chart: each base-chart value it sets, with the base chart's description. */
+export function renderOverridesTable(valuesYaml: string, baseValuesYaml: string, key: string): string {
+  const values = ((parse(valuesYaml) as Record<string, unknown> | null) ?? {})[key] ?? {};
+  const params = new Map(parseValueParams(baseValuesYaml).map((p) => [p.key, p]));
+  const covered = new Set(leafKeys(values).map((leaf) => coveringParam(leaf, new Set(params.keys()))));
+  const lines = ['| Name | Description | Value |', '| --- | --- | --- |'];
+  for (const param of [...params.values()].filter((p) => covered.has(p.key))) {
+    lines.push(`| \`${key}.${param.key}\` | ${param.description.replaceAll('|', '\\|')} | ${formatDefault(lookup(values, param.key).value)} |`);
+  }
+  return lines.join('\n');
+}
+
 function formatDefault(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value);
   return `\`${text.replaceAll('|', '\\|')}\``;

@@ -1,14 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DigestFile, imageFor } from '../images/digest-file';
 import { findUnknownFields, schemaCheckIds, validateWithKubernetesModels } from './kubernetes-schema';
 import { libraryHelperProblems } from './library-docs';
-import { defaultChartsRoot, environments, type ChartInfo, type Environment } from './layout';
+import { defaultChartsRoot, environments, environmentValueFiles, serviceValuesKey, type ChartInfo, type Environment } from './layout';
 import type { Finding } from './manifests';
 import { runPolicy } from './policy';
 import { renderChart } from './render';
 import { stageChart } from './stage';
-import { renderValuesTable, tableEnd, tableStart, valuesDocProblems } from './values-docs';
+import { renderOverridesTable, renderValuesTable, serviceValuesProblems, tableEnd, tableStart, valuesDocProblems } from './values-docs';
 
 /** One check's outcome for one chart (× environment). */
 export interface CheckOutcome {
@@ -34,38 +34,70 @@ export interface VerifyOptions {
   log?: (line: string) => void;
 }
 
-export const sharedSchemaFile = 'service-values.schema.json';
-
 function chartCheck(check: string, chart: ChartInfo, problems: string[]): CheckOutcome {
   return { check, applied: true, findings: problems.map((message) => ({ check, object: `chart ${chart.name}`, message })) };
 }
 
-/** Checks of a chart's files: docs in step with values, the shared values schema, library conventions. */
-export function checkChartFiles(chart: ChartInfo, chartsRoot = defaultChartsRoot): CheckOutcome[] {
-  if (chart.type === 'library') {
-    return [chartCheck('library-helpers', chart, libraryHelperProblems(path.join(chart.dir, 'templates')))];
-  }
-  const valuesYaml = readFileSync(path.join(chart.dir, 'values.yaml'), 'utf8');
+const read = (file: string) => readFileSync(file, 'utf8');
+
+/** values.yaml of the base chart every service chart depends on (charts/service). */
+export function baseValuesFile(chartsRoot = defaultChartsRoot): string {
+  return path.join(chartsRoot, serviceValuesKey, 'values.yaml');
+}
+
+/**
+ * The generated values table of a chart's README: every value with its default for the base
+ * chart; the values a service chart sets, with the base chart's descriptions, for a service chart.
+ */
+export function chartValuesTable(chart: ChartInfo, chartsRoot = defaultChartsRoot): string {
+  const valuesYaml = read(path.join(chart.dir, 'values.yaml'));
+  return chart.role === 'service' ? renderOverridesTable(valuesYaml, read(baseValuesFile(chartsRoot)), serviceValuesKey) : renderValuesTable(valuesYaml);
+}
+
+function readmeProblems(chart: ChartInfo, chartsRoot: string): string[] {
   const readmePath = path.join(chart.dir, 'README.md');
-  const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
+  const readme = existsSync(readmePath) ? read(readmePath) : '';
   const start = readme.indexOf(tableStart);
   const end = readme.indexOf(tableEnd);
   const current = start >= 0 && end > start ? readme.slice(start + tableStart.length, end).trim() : undefined;
-  const readmeProblems =
-    current === undefined
-      ? [`README.md has no values table between ${tableStart} and ${tableEnd}`]
-      : current !== renderValuesTable(valuesYaml).trim()
-        ? [`README.md values table differs from values.yaml: run npx shipyard charts readme ${chart.name} --write`]
-        : [];
-  const shared = path.join(chartsRoot, 'common', sharedSchemaFile);
-  const schemaProblems =
-    readFileSync(path.join(chart.dir, 'values.schema.json'), 'utf8') === readFileSync(shared, 'utf8')
-      ? []
-      : [`values.schema.json differs from charts/common/${sharedSchemaFile} (every service chart shares it: copy it over)`];
+  if (current === undefined) return [`README.md has no values table between ${tableStart} and ${tableEnd}`];
+  return current === chartValuesTable(chart, chartsRoot).trim() ? [] : [`README.md values table differs from values.yaml: run npx shipyard charts readme ${chart.name} --write`];
+}
+
+/**
+ * One copy of everything shared: the base chart alone has templates and values.schema.json
+ * (helm validates a dependency's values against its own schema); a service chart has neither
+ * (only its own templates/NOTES.txt) and depends on the base chart by file://.
+ */
+function sharedFilesProblems(chart: ChartInfo, chartsRoot: string): string[] {
+  const has = (file: string) => existsSync(path.join(chart.dir, file));
+  if (chart.role === 'base') return has('values.schema.json') ? [] : ['the base chart needs values.schema.json: it is the schema of every service chart'];
+  const templates = has('templates') ? readdirSync(path.join(chart.dir, 'templates')).filter((file) => file !== 'NOTES.txt').map((file) => `templates/${file}`) : [];
+  const problems = [...(has('values.schema.json') ? ['values.schema.json'] : []), ...templates].map(
+    (file) => `${file} belongs in charts/${serviceValuesKey} only (a copy per service drifts); remove it here`,
+  );
+  if (!chart.localDependencies.includes(path.join(chartsRoot, serviceValuesKey))) problems.push(`Chart.yaml must depend on ${serviceValuesKey} with repository: file://../${serviceValuesKey}`);
+  return problems;
+}
+
+/** Values files a service chart is rendered with: its own, its overlays and the shared environment files. */
+function serviceValuesFiles(chart: ChartInfo, chartsRoot: string): string[] {
+  return [path.join(chart.dir, 'values.yaml'), ...environments.flatMap((environment) => environmentValueFiles(chart, environment, chartsRoot))];
+}
+
+/** Checks of a chart's files: docs in step with values, one shared values schema and templates, library conventions. */
+export function checkChartFiles(chart: ChartInfo, chartsRoot = defaultChartsRoot): CheckOutcome[] {
+  if (chart.role === 'library') {
+    return [chartCheck('library-helpers', chart, libraryHelperProblems(path.join(chart.dir, 'templates')))];
+  }
+  const documented =
+    chart.role === 'base'
+      ? valuesDocProblems(read(path.join(chart.dir, 'values.yaml')))
+      : serviceValuesFiles(chart, chartsRoot).flatMap((file) => serviceValuesProblems(path.relative(chartsRoot, file), read(file), read(baseValuesFile(chartsRoot)), serviceValuesKey));
   return [
-    chartCheck('values-documented', chart, valuesDocProblems(valuesYaml)),
-    chartCheck('readme-values-table', chart, readmeProblems),
-    chartCheck('values-schema-shared', chart, schemaProblems),
+    chartCheck('values-documented', chart, documented),
+    chartCheck('readme-values-table', chart, readmeProblems(chart, chartsRoot)),
+    chartCheck('values-schema-shared', chart, sharedFilesProblems(chart, chartsRoot)),
   ];
 }
 
@@ -77,7 +109,8 @@ export function checkChartFiles(chart: ChartInfo, chartsRoot = defaultChartsRoot
 export async function verifyChart(chart: ChartInfo, options: VerifyOptions = {}): Promise<VerifyReport> {
   const log = options.log ?? (() => undefined);
   const report: VerifyReport = { chart: chart.name, rendered: {}, outcomes: checkChartFiles(chart, options.chartsRoot) };
-  if (chart.type === 'library') return report;
+  // The base chart is rendered through the service charts (it needs a service's name and image).
+  if (chart.role !== 'service') return report;
   const image = options.digests ? imageFor(options.digests.data, chart.name, options.digests.file) : undefined;
   const staged = await stageChart(chart);
   try {

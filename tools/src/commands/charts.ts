@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -8,9 +9,13 @@ import { lintChart } from '../charts/lint';
 import { environments, findChart, listCharts, parseEnvironment, type ChartInfo, type Environment } from '../charts/layout';
 import { renderChart } from '../charts/render';
 import { stageChart } from '../charts/stage';
-import { renderValuesTable, withValuesTable } from '../charts/values-docs';
-import { failedOutcomes, verifyChart, type VerifyReport } from '../charts/verify';
+import { withValuesTable } from '../charts/values-docs';
+import { chartValuesTable, failedOutcomes, verifyChart, type VerifyReport } from '../charts/verify';
 import { defaultHelm } from '../helm/binary';
+import { commitChartVersion, packageChart, pushChart, writeChartsFile, type ChartsFile } from '../charts/publish';
+import { registryOptionFields } from '../release/registry-option-fields';
+import { withRegistryOptions } from '../release/registry-options';
+import { caFilesFor, resolveRegistry } from '../release/registry-access';
 import { workspaceRoot } from '../workspace/root';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -122,6 +127,55 @@ export function chartsCommand(): Command {
       }
     });
 
+  const deployable = (names: string[], all: boolean | undefined) => {
+    const selected = selectCharts(names, all).filter((chart) => chart.role === 'service');
+    if (selected.length === 0) throw new CliError('no service chart selected: the library and the generic chart are packaged inside each service chart', ExitCode.usage);
+    return selected;
+  };
+
+  charts
+    .command('package')
+    .description('helm package each service chart (the generic chart and the library inside it) at <Chart.yaml version>-<short sha>.')
+    .argument('[charts...]', 'chart names (folders under charts/); library and generic charts are skipped')
+    .option('--all', 'every service chart')
+    .requiredOption('--sha <sha>', 'full git sha of the commit: the chart version is <version>-<first 12 hex digits>')
+    .option('--out-dir <dir>', 'where the .tgz files go', 'dist/charts')
+    .action(async (names: string[], raw: { all?: boolean; sha: string; outDir: string }) => {
+      await defaultHelm(log);
+      for (const chart of deployable(names, raw.all)) {
+        const file = await packageChart(chart, commitChartVersion(chart.version, raw.sha), path.resolve(raw.outDir));
+        process.stdout.write(`${path.relative(process.cwd(), file)}\n`);
+      }
+    });
+
+  withRegistryOptions(
+    charts
+      .command('push')
+      .description('Package each service chart (as charts package) and push it with helm push to oci://<registry>/helm/<chart>; record repository, version and digest in the charts file for release create.')
+      .argument('[charts...]', 'chart names (folders under charts/); library and generic charts are skipped')
+      .option('--all', 'every service chart')
+      .requiredOption('--sha <sha>', 'full git sha of the commit: the chart version is <version>-<first 12 hex digits>')
+      .option('--out <file>', 'charts file to add the pushed charts to', 'dist/charts.json'),
+  ).action(async (names: string[], raw: Record<string, unknown>) => {
+    const options = z.object({ all: z.boolean().optional(), sha: z.string(), out: z.string(), ...registryOptionFields }).parse(raw);
+    const registry = resolveRegistry(options.registry);
+    const caFiles = caFilesFor(registry, options.caFile ?? []);
+    await defaultHelm(log);
+    const work = mkdtempSync(path.join(os.tmpdir(), 'shipyard-charts-'));
+    const pushed: ChartsFile = {};
+    try {
+      for (const chart of deployable(names, options.all)) {
+        const version = commitChartVersion(chart.version, options.sha);
+        pushed[chart.name] = await pushChart(chart, await packageChart(chart, version, work), version, { registry, caFiles, log });
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    writeChartsFile(path.resolve(options.out), pushed);
+    log(`[charts] ${Object.keys(pushed).length} chart(s) recorded in ${options.out}`);
+    process.stdout.write(`${JSON.stringify(pushed, null, 2)}\n`);
+  });
+
   charts
     .command('readme')
     .description("Print the values table generated from a chart's values.yaml (## @param lines), or write it into README.md.")
@@ -129,7 +183,7 @@ export function chartsCommand(): Command {
     .option('--write', 'replace the table in the chart README.md (dry run without it)')
     .action((name: string, raw: { write?: boolean }) => {
       const chart = findChart(name);
-      const table = renderValuesTable(readFileSync(path.join(chart.dir, 'values.yaml'), 'utf8'));
+      const table = chartValuesTable(chart);
       if (!raw.write) {
         process.stdout.write(`${table}\n`);
         return;

@@ -54,19 +54,21 @@ describe('deploy: converging an environment to a release', () => {
     expect(report.before).toBeNull();
     const [catalog] = desiredApps({ manifest, registry: registry.registry, environment: 'dev' });
     const entry = manifest.apps['catalog-api'];
-    expect(helm.calls.filter((args) => args[0] !== 'history' && args[0] !== 'get').slice(0, 2)).toEqual([
+    // charts/service is built first: helm does not build a file:// dependency's own dependencies (charts/common).
+    expect(helm.calls.filter((args) => args[0] !== 'history' && args[0] !== 'get').slice(0, 3)).toEqual([
+      ['dependency', 'update', 'charts/service', '--skip-refresh'],
       ['dependency', 'update', 'charts/catalog-api', '--skip-refresh'],
       [
         'upgrade', '--install', 'catalog-api', 'charts/catalog-api',
         '--namespace', 'shipyard', '--rollback-on-failure', '--wait=watcher', '--timeout', '10m',
         '--description', deployDescription(shaA, catalog.fingerprint),
-        '-f', 'charts/environments/dev.yaml', '-f', 'charts/catalog-api/values-dev.yaml',
-        '--set-string', 'image.repository=127.0.0.1:5000/catalog-api',
-        '--set-string', `image.tag=${shaA}`,
-        '--set-string', `image.digest=${entry.image.digest}`,
+        '-f', 'charts/environments/dev.yaml',
+        '--set-string', 'service.image.repository=127.0.0.1:5000/catalog-api',
+        '--set-string', `service.image.tag=${shaA}`,
+        '--set-string', `service.image.digest=${entry.image.digest}`,
       ],
     ]);
-    expect(report.apps[0].commands[1]).toMatch(/^helm upgrade --install catalog-api charts\/catalog-api .* --description 'shipyard release=a{40} fingerprint=sha256:[0-9a-f]{64}' -f charts\/environments\/dev\.yaml/);
+    expect(report.apps[0].commands[2]).toMatch(/^helm upgrade --install catalog-api charts\/catalog-api .* --description 'shipyard release=a{40} fingerprint=sha256:[0-9a-f]{64}' -f charts\/environments\/dev\.yaml/);
     expect(registry.tagsOf(releaseRepository)['env-dev']).toBe(report.release.digest);
     expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBeUndefined();
   });
@@ -184,6 +186,7 @@ describe('deploy: converging an environment to a release', () => {
     expect(report.dryRun).toBe(true);
     expect(report.apps.map((app) => app.action)).toEqual(['skip', 'skip', 'upgrade']);
     expect(report.apps[2].commands.map((command) => command.split(' ').slice(0, 4).join(' '))).toEqual([
+      'helm dependency update charts/service',
       'helm dependency update charts/storefront',
       'helm upgrade --install storefront',
     ]);
@@ -234,7 +237,7 @@ describe('deploy --rollback: back to the previous release', () => {
           status: 'deployed',
           chart: `${app}-${first.apps[app].chart.version}`,
           description: deployDescription(shaC, `sha256:${'0'.repeat(64)}`),
-          values: { image: { digest: first.apps[app].image.digest } },
+          values: { service: { image: { digest: first.apps[app].image.digest } } },
         },
       ]);
     }

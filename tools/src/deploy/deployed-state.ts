@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceValuesKey } from '../charts/layout';
 import { CliError, ExitCode } from '../cli/errors';
 import type { HelmRunner } from './helm-runner';
 
@@ -97,7 +98,9 @@ export async function readDeployedState(helm: HelmRunner, app: string, namespace
   const valuesArgs = ['get', 'values', app, '--namespace', namespace, '-o', 'json'];
   const values = await helm.run(valuesArgs);
   if (values.code !== 0) throw helmFailure(valuesArgs, values);
-  const data = JSON.parse(values.stdout || 'null') as { image?: { digest?: unknown } } | null;
-  const digest = typeof data?.image?.digest === 'string' && data.image.digest !== '' ? data.image.digest : null;
+  // The image is a value of the generic chart, under its name (charts/README.md).
+  const data = JSON.parse(values.stdout || 'null') as Record<string, { image?: { digest?: unknown } } | undefined> | null;
+  const image = data?.[serviceValuesKey]?.image;
+  const digest = typeof image?.digest === 'string' && image.digest !== '' ? image.digest : null;
   return summarizeHistory(parsed.data, digest);
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
 import type { ImageRecord } from '../charts/digests';
-import { defaultChartsRoot, type Environment, readChart } from '../charts/layout';
+import { defaultChartsRoot, dependencyBuildOrder, type Environment, readChart } from '../charts/layout';
 import { environmentValueArgs } from '../charts/render';
 import { chartDigest } from '../release/chart-digest';
 import { sha256Digest } from '../release/oci';
@@ -55,6 +55,7 @@ export function desiredApps(options: DesiredOptions): DesiredApp[] {
         releaseSha: options.manifest.gitSha,
         chart: entry.chart,
         chartDir: path.relative(root, dir),
+        dependencyDirs: dependencyBuildOrder(chart).map((folder) => path.relative(root, folder)),
         checkoutChartDigest: chartDigest(chart),
         image,
         valueArgs,

@@ -6,6 +6,7 @@ const desired: DesiredApp = {
   releaseSha: 'a'.repeat(40),
   chart: { name: 'catalog-api', version: '0.1.0', digest: `sha256:${'b'.repeat(64)}` },
   chartDir: 'charts/catalog-api',
+  dependencyDirs: ['charts/service'],
   checkoutChartDigest: `sha256:${'b'.repeat(64)}`,
   image: { repository: 'acrshipyard.azurecr.io/catalog-api', tag: 'a'.repeat(40), digest: `sha256:${'c'.repeat(64)}` } as DesiredApp['image'],
   valueArgs: ['-f', 'charts/environments/dev.yaml'],

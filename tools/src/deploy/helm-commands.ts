@@ -23,7 +23,7 @@ export function recoveryCommand(app: string, recover: Recovery, target: HelmTarg
 }
 
 /**
- * The upgrade: file:// dependencies (charts/common) rebuilt into the chart's own charts/ folder
+ * The upgrade: file:// dependencies (charts/service, and charts/common inside it) rebuilt into each chart's charts/ folder
  * (git-ignored), then `helm upgrade --install` with rollback on failure (helm 4's name for
  * --atomic), waiting for readiness, the release and fingerprint in the revision's description,
  * and the environment values and image digest. No --create-namespace: helm would first ask the
@@ -33,7 +33,7 @@ export function recoveryCommand(app: string, recover: Recovery, target: HelmTarg
  */
 export function upgradeCommands(desired: DesiredApp, target: HelmTarget): string[][] {
   return [
-    ['dependency', 'update', desired.chartDir, '--skip-refresh'],
+    ...desired.dependencyDirs.map((dir) => ['dependency', 'update', dir, '--skip-refresh']),
     [
       'upgrade',
       '--install',

@@ -12,6 +12,7 @@ const desired: DesiredApp = {
   releaseSha,
   chart: { name: 'catalog-api', version: '0.2.0', digest: fp('c') },
   chartDir: 'charts/catalog-api',
+  dependencyDirs: ['charts/service', 'charts/catalog-api'],
   checkoutChartDigest: fp('c'),
   image: { repository: '127.0.0.1:5000/catalog-api', tag: releaseSha, digest: fp('d'), reference: `127.0.0.1:5000/catalog-api@${fp('d')}` },
   valueArgs: [],
@@ -79,7 +80,7 @@ describe('reading the deployed state', () => {
 
   it('reads status, chart, digest and identity from history and values', async () => {
     const history = JSON.stringify([{ revision: 4, updated: 'x', status: 'deployed', chart: 'catalog-api-0.2.0', app_version: '0.1.0', description: deployDescription(releaseSha, fp('f')) }]);
-    const state = await readDeployedState(runner({ history: { code: 0, stdout: history }, get: { code: 0, stdout: JSON.stringify({ image: { digest: fp('d') } }) } }), 'catalog-api', 'shipyard');
+    const state = await readDeployedState(runner({ history: { code: 0, stdout: history }, get: { code: 0, stdout: JSON.stringify({ service: { image: { digest: fp('d') } } }) } }), 'catalog-api', 'shipyard');
     expect(state).toMatchObject({ installed: true, status: 'deployed', revision: 4, chart: 'catalog-api-0.2.0', imageDigest: fp('d'), releaseSha, fingerprint: fp('f') });
   });
 

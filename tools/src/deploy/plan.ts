@@ -9,6 +9,8 @@ export interface DesiredApp {
   chart: { name: string; version: string; digest: string };
   /** Folder of the chart relative to the workspace root (charts/<app>). */
   chartDir: string;
+  /** Folders to run `helm dependency update` in before the upgrade, dependencies first, chartDir last (relative to the workspace root). */
+  dependencyDirs: string[];
   /** Content digest of that folder in this checkout; differs from chart.digest when the checkout is not the release's commit. */
   checkoutChartDigest: string;
   image: ImageRecord;

@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'yaml';
 import { parseManifests } from '../charts/manifests';
 import { type PodSpec, podTemplates } from '../charts/pod-templates';
 import type { HelmResult } from '../helm/run';
 import type { HelmRunner } from '../deploy/helm-runner';
-import type { Environment } from '../charts/layout';
+import { serviceValuesKey, type Environment } from '../charts/layout';
 import { type RunningContainer, planContainers } from './container-plan';
 import { docker, lastLines } from './docker-cli';
 import { type ContainerRun, dockerRunArgs, dockerRunFor, rehearsalLabel, withEnvFile, workspaceLabel } from './docker-run';
@@ -126,7 +127,7 @@ export class DockerDeployTarget implements HelmRunner {
 
   private values(app: string): HelmResult {
     const latest = (this.releases()[app] ?? []).at(-1);
-    return ok(JSON.stringify(latest?.imageDigest ? { image: { digest: latest.imageDigest } } : {}));
+    return ok(JSON.stringify(latest?.imageDigest ? { [serviceValuesKey]: { image: { digest: latest.imageDigest } } } : {}));
   }
 
   private async upgrade(args: readonly string[]): Promise<HelmResult> {
@@ -135,13 +136,16 @@ export class DockerDeployTarget implements HelmRunner {
     if (rendered.code !== 0) return rendered;
     const deployment = podTemplates(parseManifests(rendered.stdout).map((r) => r.object)).find((t) => t.workload.kind === 'Deployment');
     if (!deployment) return failed(`${upgrade.app}: the chart renders no Deployment; the rehearsal runs Deployments only`);
-    const labels = (deployment.workload.metadata?.labels ?? {}) as Record<string, string>;
     const image = deployment.spec.containers?.[0]?.image ?? '';
+    // helm records the installed chart's <name>-<version> (the service chart, not the generic one whose templates label the objects).
+    const shown = await this.options.helm.run(['show', 'chart', upgrade.chartDir]);
+    if (shown.code !== 0) return shown;
+    const chart = parse(shown.stdout) as { name?: string; version?: string } | null;
     const revisions = this.releases()[upgrade.app] ?? [];
     const revision: Revision = {
       revision: (revisions.at(-1)?.revision ?? 0) + 1,
       status: 'deployed',
-      chart: labels['helm.sh/chart'] ?? upgrade.chartDir,
+      chart: chart?.name && chart.version ? `${chart.name}-${chart.version}` : upgrade.chartDir,
       description: upgrade.description,
       updated: new Date().toISOString(),
       imageDigest: /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1] ?? null,

@@ -217,13 +217,18 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       rmSync(digestFile, { force: true });
       if (outcome.apps.built.length > 0) await shipyard(['images', 'push', ...outcome.apps.built, '--registry', registry, '--digest-file', digestFile]);
       else writeFileSync(digestFile, '{}\n');
+      // The service charts of this commit as OCI artifacts, as the pipeline's release job pushes them.
+      const chartsFile = path.join(paths.dir, 'charts.json');
+      rmSync(chartsFile, { force: true });
+      await shipyard(['charts', 'push', '--all', '--sha', outcome.sha, '--out', chartsFile, '--registry', registry, '--ca-file', layout.certFile]);
+      const charts = Object.keys(JSON.parse(readFileSync(chartsFile, 'utf8')) as Record<string, unknown>);
       await shipyard(['release', 'create', '--sha', outcome.sha, '--images', digestFile, '--out', releaseFile, '--registry', registry, '--ca-file', layout.certFile]);
       await shipyard(['release', 'push', '--release', releaseFile, '--registry', registry, '--ca-file', layout.certFile]);
       const manifest = JSON.parse(readFileSync(releaseFile, 'utf8')) as { apps: Record<string, { image: { repository: string; tag: string; digest: string } }> };
       for (const [app, entry] of Object.entries(manifest.apps)) outcome.digests[app] = entry.image.digest;
       state.lastReleaseSha = outcome.sha;
       writeState(paths, state);
-      return { did: `registry ${before.running ? 'was running' : 'started'} at ${registry}; pushed ${outcome.apps.built.length} image(s); release ${outcome.sha.slice(0, 12)} with ${Object.keys(manifest.apps).length} apps` };
+      return { did: `registry ${before.running ? 'was running' : 'started'} at ${registry}; pushed ${outcome.apps.built.length} image(s), ${charts.length} chart(s) to oci://${registry}/helm; release ${outcome.sha.slice(0, 12)} with ${Object.keys(manifest.apps).length} apps` };
     });
     const manifest = JSON.parse(readFileSync(releaseFile, 'utf8')) as { apps: Record<string, { image: { repository: string; tag: string; digest: string } }> };
 

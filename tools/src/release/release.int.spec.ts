@@ -170,13 +170,14 @@ describe('releases in a real registry over HTTPS', () => {
         [
           `\\$ helm upgrade --install ${app} charts/${app} --namespace shop --rollback-on-failure --wait=watcher --timeout 10m`,
           `--description 'shipyard release=${head} fingerprint=sha256:[0-9a-f]{64}'`,
-          `-f charts/environments/staging\\.yaml -f charts/${app}/values-staging\\.yaml`,
-          `--set-string image\\.repository=${target.replaceAll('.', '\\.')}/${app} --set-string image\\.tag=${image.tag} --set-string image\\.digest=${image.digest}$`,
+          // Only the storefront has an overlay of its own (its ingress host); the others take the environment's values.
+          `-f charts/environments/staging\\.yaml${app === 'storefront' ? ` -f charts/${app}/values-staging\\.yaml` : ''}`,
+          `--set-string service\\.image\\.repository=${target.replaceAll('.', '\\.')}/${app} --set-string service\\.image\\.tag=${image.tag} --set-string service\\.image\\.digest=${image.digest}$`,
         ].join(' '),
         'm',
       );
       expect(result.stdout).toMatch(upgrade);
-      expect(result.stdout).toContain(`    $ helm dependency update charts/${app} --skip-refresh\n`);
+      expect(result.stdout).toContain(`    $ helm dependency update charts/service --skip-refresh\n    $ helm dependency update charts/${app} --skip-refresh\n`);
       // helm template ran with the same values: the rendered pod runs exactly this digest.
       expect(result.stderr).toMatch(new RegExp(`${app}: rendered \\d+ objects for staging; image ${target.replaceAll('.', '\\.')}/${app}@${image.digest}`));
     }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CliError, ExitCode } from '../cli/errors';
-import { defaultChartsRoot, type Environment } from '../charts/layout';
+import { defaultChartsRoot, serviceValuesKey, type Environment } from '../charts/layout';
 
 export interface Ingress {
   enabled: boolean;
@@ -27,11 +27,15 @@ function merge(base: Values, overlay: Values): Values {
   return result;
 }
 
-/** The ingress settings of an app's chart in an environment: values.yaml, then environments/<env>.yaml, then values-<env>.yaml (helm's order). */
+/**
+ * The ingress settings of an app's chart in an environment, in helm's order: the base chart's
+ * values.yaml, then (under service:) the app chart's values.yaml, environments/<env>.yaml and values-<env>.yaml.
+ */
 export function chartIngress(app: string, environment: Environment, chartsRoot = defaultChartsRoot): Ingress {
+  const base = { [serviceValuesKey]: readValues(path.join(chartsRoot, serviceValuesKey, 'values.yaml')) };
   const values = [path.join(chartsRoot, app, 'values.yaml'), path.join(chartsRoot, 'environments', `${environment}.yaml`), path.join(chartsRoot, app, `values-${environment}.yaml`)]
     .map(readValues)
-    .reduce(merge, {});
+    .reduce(merge, base)[serviceValuesKey] as Values;
   const ingress = (values.ingress ?? {}) as { enabled?: boolean; host?: string; path?: string; tls?: { enabled?: boolean } };
   return { enabled: Boolean(ingress.enabled), host: ingress.host ?? '', path: ingress.path ?? '/', tls: Boolean(ingress.tls?.enabled) };
 }

@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { serviceValuesKey } from '../../charts/layout';
 
-/** One entry of a chart's `callees` (charts/common: base URL variable + NetworkPolicy egress). */
+/** One entry of a chart's `service.callees` (charts/service: base URL variable + NetworkPolicy egress). */
 export interface Callee {
   name: string;
   service: string;
@@ -15,9 +16,10 @@ export function calleeFor(service: { name: string; constantName: string }, ports
 }
 
 /**
- * A caller's values.yaml with the callee appended to `callees`, every comment and the rest
- * of the file kept as written. Throws when that cannot be done without touching anything
- * else, or when the caller already uses the name or the variable.
+ * A caller's values.yaml with the callee appended to `service.callees` (created when the caller
+ * calls nothing yet), every comment and the rest of the file kept as written. Throws when that
+ * cannot be done without touching anything else, or when the caller already uses the name or
+ * the variable.
  */
 export function withCallee(valuesYaml: string, callee: Callee, file: string): string {
   const options = { lineWidth: 0 };
@@ -26,8 +28,11 @@ export function withCallee(valuesYaml: string, callee: Callee, file: string): st
   if (document.toString(options) !== valuesYaml) {
     throw new Error(`${file}: cannot add the callee ${callee.name} without reformatting the file; add it to callees by hand`);
   }
-  const callees = document.get('callees', true);
-  if (!isSeq(callees)) throw new Error(`${file}: has no callees list to add ${callee.name} to`);
+  const values = document.get(serviceValuesKey, true);
+  if (!isMap(values)) throw new Error(`${file}: has no "${serviceValuesKey}:" map to add the callee ${callee.name} to`);
+  if (!values.has('callees')) values.set('callees', document.createNode([]));
+  const callees = values.get('callees', true);
+  if (!isSeq(callees)) throw new Error(`${file}: ${serviceValuesKey}.callees is not a list; add ${callee.name} to it by hand`);
   for (const entry of callees.items) {
     if (!isMap(entry)) continue;
     const value = (key: string) => {

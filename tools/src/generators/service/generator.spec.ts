@@ -3,7 +3,7 @@ import { readJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { FsTree } from 'nx/src/generators/tree';
 import { parse } from 'yaml';
-import { renderValuesTable, tableEnd, tableStart } from '../../charts/values-docs';
+import { renderOverridesTable, tableEnd, tableStart } from '../../charts/values-docs';
 import { workspaceRoot } from '../../workspace/root';
 import { containerPort, serviceGenerator, servicePort } from './generator';
 import { nextServePort, ServiceOptionsError } from './options';
@@ -38,8 +38,9 @@ const appFiles = [
   'tsconfig.json',
   'tsconfig.spec.json',
 ];
-const chartTemplates = ['deployment', 'hpa', 'ingress', 'networkpolicy', 'pdb', 'service', 'serviceaccount'].map((kind) => `templates/${kind}.yaml`);
-const chartFiles = ['Chart.yaml', 'README.md', 'project.json', ...chartTemplates, 'values-dev.yaml', 'values-prod.yaml', 'values-staging.yaml', 'values.schema.json', 'values.yaml'];
+const chartFiles = ['Chart.yaml', 'README.md', 'project.json', 'templates/NOTES.txt', 'values.yaml'];
+const baseValues = () => text(workspaceTree(), 'charts/service/values.yaml');
+const overridesTable = (tree: Tree, chart: string) => renderOverridesTable(text(tree, `charts/${chart}/values.yaml`), baseValues(), 'service');
 
 describe('the file plan', () => {
   it('creates the app and the chart, and registers the package in package-lock.json', async () => {
@@ -97,32 +98,28 @@ describe('wired exactly like catalog-api', () => {
     expect(text(tree, 'apps/orders-api/src/server.ts')).toContain('export function buildOrdersApiApp(ctx: ServiceContext): Express {');
   });
 
-  it.each(chartTemplates)('chart %s is the same one-line include of charts/common', (file) => {
-    expect(text(tree, `charts/orders-api/${file}`)).toBe(text(tree, `charts/catalog-api/${file}`));
+  it('has no template, schema or overlay of its own: charts/service holds them once', () => {
+    for (const file of ['values.schema.json', 'templates/deployment.yaml', 'values-dev.yaml']) expect(tree.exists(`charts/orders-api/${file}`)).toBe(false);
   });
 
-  it('values.schema.json is charts/common/service-values.schema.json', () => {
-    expect(text(tree, 'charts/orders-api/values.schema.json')).toBe(text(tree, sharedSchemaPath));
-  });
-
-  it('values.yaml differs only in the image repository and the allowed callers', () => {
+  it('values.yaml differs from catalog-api\'s only in the names and the allowed callers', () => {
     const expected = text(tree, 'charts/catalog-api/values.yaml')
-      .replace('  repository: catalog-api\n', '  repository: orders-api\n')
-      .replace(/ {2}allowedCallers:\n( {4}- .+\n)+/, '  allowedCallers: []\n');
+      .replaceAll('catalog-api', 'orders-api')
+      .replace(/ {4}allowedCallers:\n( {6}- .+\n)+/, '    allowedCallers: []\n');
     expect(text(tree, 'charts/orders-api/values.yaml')).toBe(expected);
   });
 
-  it.each(['dev', 'staging', 'prod'])('values-%s.yaml is the same overlay', (environment) => {
-    const file = `values-${environment}.yaml`;
-    expect(text(tree, `charts/orders-api/${file}`)).toBe(text(tree, `charts/catalog-api/${file}`).replace('# catalog-api in', '# orders-api in'));
+  it('is at most 40 lines of YAML', () => {
+    const lines = ['Chart.yaml', 'values.yaml'].reduce((sum, file) => sum + text(tree, `charts/orders-api/${file}`).trimEnd().split('\n').length, 0);
+    expect(lines).toBeLessThanOrEqual(40);
   });
 
-  it('Chart.yaml depends on charts/common at its version', () => {
+  it('Chart.yaml depends on charts/service at its version', () => {
     const chart = parse(text(tree, 'charts/orders-api/Chart.yaml'));
-    const common = parse(text(tree, 'charts/common/Chart.yaml'));
+    const base = parse(text(tree, 'charts/service/Chart.yaml'));
     expect(chart).toMatchObject({ apiVersion: 'v2', name: 'orders-api', type: 'application', version: '0.1.0', appVersion: '0.1.0' });
     expect(chart.description).toContain('Takes orders.');
-    expect(chart.dependencies).toEqual([{ name: 'common', version: common.version, repository: 'file://../common' }]);
+    expect(chart.dependencies).toEqual([{ name: 'service', version: base.version, repository: 'file://../service' }]);
   });
 
   it('project.json is chart-catalog-api with the new name', () => {
@@ -130,10 +127,10 @@ describe('wired exactly like catalog-api', () => {
     expect(readJson(tree, 'charts/orders-api/project.json')).toEqual(expected);
   });
 
-  it('the chart README carries the values table generated from values.yaml', () => {
+  it('the chart README carries the table of the values it sets, generated from values.yaml', () => {
     const readme = text(tree, 'charts/orders-api/README.md');
     const table = readme.slice(readme.indexOf(tableStart) + tableStart.length, readme.indexOf(tableEnd)).trim();
-    expect(table).toBe(renderValuesTable(text(tree, 'charts/orders-api/values.yaml')).trim());
+    expect(table).toBe(overridesTable(tree, 'orders-api').trim());
   });
 
   it('package-lock.json lists the new workspace package and its link', () => {
@@ -149,32 +146,41 @@ describe('callers', () => {
     const before = parse(text(tree, 'charts/storefront/values.yaml'));
     await serviceGenerator(tree, { name: 'orders-api', callers: ['storefront'] });
 
-    expect(parse(text(tree, 'charts/orders-api/values.yaml')).networkPolicy.allowedCallers).toEqual(['storefront']);
+    expect(parse(text(tree, 'charts/orders-api/values.yaml')).service.networkPolicy.allowedCallers).toEqual(['storefront']);
     const after = parse(text(tree, 'charts/storefront/values.yaml'));
-    expect(after.callees).toEqual([...before.callees, { name: 'orders-api', service: 'orders-api', port: servicePort, targetPort: containerPort, envVar: 'ORDERS_API_BASE_URL' }]);
-    expect({ ...after, callees: before.callees }).toEqual(before);
+    expect(after.service.callees).toEqual([...before.service.callees, { name: 'orders-api', service: 'orders-api', port: servicePort, targetPort: containerPort, envVar: 'ORDERS_API_BASE_URL' }]);
+    expect({ service: { ...after.service, callees: before.service.callees } }).toEqual(before);
 
     const readme = text(tree, 'charts/storefront/README.md');
-    expect(readme).toContain(renderValuesTable(text(tree, 'charts/storefront/values.yaml')));
+    expect(readme).toContain(overridesTable(tree, 'storefront'));
     expect(readme).toContain('"envVar":"ORDERS_API_BASE_URL"');
   });
 
   it('accepts repeated and comma-separated callers, once each', async () => {
     const tree = workspaceTree();
     await serviceGenerator(tree, { name: 'orders-api', callers: ['storefront', 'checkout-api,storefront'] });
-    expect(parse(text(tree, 'charts/orders-api/values.yaml')).networkPolicy.allowedCallers).toEqual(['checkout-api', 'storefront']);
+    expect(parse(text(tree, 'charts/orders-api/values.yaml')).service.networkPolicy.allowedCallers).toEqual(['checkout-api', 'storefront']);
   });
 });
 
 describe('the generated values', () => {
   const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(text(workspaceTree(), sharedSchemaPath)));
 
-  it.each([[[]], [['storefront']]])('pass the shared values schema (callers %j)', async (callers) => {
+  it.each([[[]], [['storefront']]])('pass the shared values schema over the base chart defaults (callers %j)', async (callers) => {
     const tree = workspaceTree();
     await serviceGenerator(tree, { name: 'orders-api', callers });
-    // The overlays are catalog-api's (see above); helm checks them merged in the chart tests.
+    // helm merges the chart's service: values over charts/service/values.yaml and checks the result; lists replace, maps merge.
+    const merge = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> =>
+      Object.fromEntries(
+        [...new Set([...Object.keys(base), ...Object.keys(over)])].map((key) => {
+          const [b, o] = [base[key], over[key]];
+          const isMap = (v: unknown) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+          return [key, isMap(b) && isMap(o) ? merge(b as Record<string, unknown>, o as Record<string, unknown>) : o === undefined ? b : o];
+        }),
+      );
     for (const file of ['charts/orders-api/values.yaml', ...callers.map((caller) => `charts/${caller}/values.yaml`)]) {
-      expect({ file, valid: validate(parse(text(tree, file))), errors: validate.errors ?? null }).toEqual({ file, valid: true, errors: null });
+      const values = merge(parse(baseValues()), parse(text(tree, file)).service);
+      expect({ file, valid: validate(values), errors: validate.errors ?? null }).toEqual({ file, valid: true, errors: null });
     }
   });
 });

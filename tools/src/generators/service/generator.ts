@@ -1,7 +1,8 @@
 import { existsSync, lstatSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { generateFiles, logger, readJson, writeJson, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { renderValuesTable, withValuesTable } from '../../charts/values-docs';
+import { serviceValuesKey } from '../../charts/layout';
+import { renderOverridesTable, withValuesTable } from '../../charts/values-docs';
 import { calleeFor, withCallee } from './callers';
 import { withWorkspacePackage, type LockfileV3 } from './lockfile';
 import { resolveServiceOptions, type ServiceGeneratorSchema, type ServiceOptions } from './options';
@@ -63,7 +64,7 @@ export function chartProject(options: ServiceOptions) {
     projectType: 'library',
     sourceRoot: chartRoot(options.name),
     tags: ['type:chart', `scope:${options.scope}`],
-    implicitDependencies: ['chart-common'],
+    implicitDependencies: ['chart-service'],
     namedInputs: {
       chartFiles: ['{projectRoot}/**/*', '{workspaceRoot}/charts/environments/**/*'],
       chartTooling: [
@@ -84,9 +85,9 @@ function readText(tree: Tree, file: string): string {
 }
 
 /** The README's values table, regenerated from values.yaml (what `shipyard charts readme --write` does). */
-function refreshValuesTable(tree: Tree, chart: string): void {
+function refreshValuesTable(tree: Tree, chart: string, facts: Pick<WorkspaceFacts, 'baseValues'>): void {
   const readme = `${chart}/README.md`;
-  tree.write(readme, withValuesTable(readText(tree, readme), renderValuesTable(readText(tree, `${chart}/values.yaml`))));
+  tree.write(readme, withValuesTable(readText(tree, readme), renderOverridesTable(readText(tree, `${chart}/values.yaml`), facts.baseValues, serviceValuesKey)));
 }
 
 /** The `npm install` link of a workspace package, so node_modules matches the lockfile without a reinstall. */
@@ -104,7 +105,7 @@ function nextSteps(options: ServiceOptions): string[] {
     `Created service ${name}: apps/${name} (Nx project ${name}, tags type:app scope:${options.scope}) and charts/${name} (Nx project chart-${name}).`,
     ...options.callers.map(
       (caller) =>
-        `${caller}: charts/${caller}/values.yaml now lists ${name} under callees (egress to port ${containerPort}, ${options.constantName}_BASE_URL); read that variable in apps/${caller} to call it.`,
+        `${caller}: charts/${caller}/values.yaml now lists ${name} under service.callees (egress to port ${containerPort}, ${options.constantName}_BASE_URL); read that variable in apps/${caller} to call it.`,
     ),
     `Check it: npx nx run-many -t lint,test,build -p ${name} chart-${name}`,
     `Run it:   npx nx run ${name}:serve   (http://127.0.0.1:${options.port})`,
@@ -116,8 +117,8 @@ function nextSteps(options: ServiceOptions): string[] {
  * nx g @shipyard/tools:service <name> [--callers a,b] [--description …] [--port n] [--scope s]
  *
  * Creates apps/<name> (Express service on service-kit, telemetry preload, contracts; lint,
- * test, build, serve, docker-build) and charts/<name> (thin chart over charts/common with the
- * shared schema and env overlays); registers the package in package-lock.json; gives each
+ * test, build, serve, docker-build) and charts/<name> (values and NOTES.txt over the generic
+ * charts/service, which holds templates, defaults and schema); registers the package in package-lock.json; gives each
  * caller a callees entry. Every check runs before the first write, and Nx only writes the
  * tree when the generator returns, so a rejected name leaves the workspace untouched.
  */
@@ -132,19 +133,18 @@ export async function serviceGenerator(tree: Tree, schema: ServiceGeneratorSchem
   const manifest = appManifest(options, facts);
   const lock = withWorkspacePackage(readJson<LockfileV3>(tree, 'package-lock.json'), appRoot(options.name), manifest);
 
-  const substitutions = { ...options, servicePort, containerPort, commonChartVersion: facts.commonChartVersion };
+  const substitutions = { ...options, servicePort, containerPort, baseChartVersion: facts.baseChartVersion };
   generateFiles(tree, path.join(templates, 'app'), appRoot(options.name), substitutions);
   writeJson(tree, `${appRoot(options.name)}/package.json`, manifest);
 
   const chart = chartRoot(options.name);
   generateFiles(tree, path.join(templates, 'chart'), chart, substitutions);
-  tree.write(`${chart}/values.schema.json`, facts.sharedValuesSchema);
   writeJson(tree, `${chart}/project.json`, chartProject(options));
-  refreshValuesTable(tree, chart);
+  refreshValuesTable(tree, chart, facts);
 
   for (const { caller, file, text } of callerValues) {
     tree.write(file, text);
-    refreshValuesTable(tree, chartRoot(caller));
+    refreshValuesTable(tree, chartRoot(caller), facts);
   }
   writeJson(tree, 'package-lock.json', lock);
 

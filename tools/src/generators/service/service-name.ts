@@ -10,6 +10,7 @@ export const maxServiceNameLength = 53;
 /** Names that already mean something in this workspace or in a cluster, with the reason. */
 export const reservedServiceNames: Readonly<Record<string, string>> = {
   common: 'the library chart every service chart builds on (charts/common)',
+  service: 'the generic chart every service chart depends on (charts/service)',
   environments: 'the per-environment values folder (charts/environments)',
   tools: 'the shipyard CLI and Nx plugin project (tools/)',
   shipyard: 'the workspace and npm scope (@shipyard/*)',

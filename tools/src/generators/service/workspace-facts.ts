@@ -14,10 +14,10 @@ export interface WorkspaceFacts {
   servePorts: ReadonlyMap<string, number>;
   /** Runtime dependencies of a new service, at the versions the workspace already uses. */
   appDependencies: Readonly<Record<string, string>>;
-  /** Version of charts/common, which every service chart depends on. */
-  commonChartVersion: string;
-  /** charts/common/service-values.schema.json: every service chart carries an identical copy. */
-  sharedValuesSchema: string;
+  /** Version of charts/service, the generic chart every service chart depends on. */
+  baseChartVersion: string;
+  /** charts/service/values.yaml: the documented values a service chart sets under service:. */
+  baseValues: string;
   exists(path: string): boolean;
 }
 
@@ -25,7 +25,8 @@ export interface WorkspaceFacts {
 export const runtimeLibraries = ['service-kit', 'telemetry', 'contracts'] as const;
 /** Packages a service uses directly, at the version the service runtime pins. */
 export const runtimeFrameworks = ['express', 'zod'] as const;
-export const sharedSchemaPath = 'charts/common/service-values.schema.json';
+export const baseChartRoot = 'charts/service';
+export const sharedSchemaPath = `${baseChartRoot}/values.schema.json`;
 
 interface PackageJson {
   name?: string;
@@ -76,9 +77,9 @@ export function readWorkspaceFacts(tree: Tree): WorkspaceFacts {
     appDependencies[framework] = required(kitDependencies[framework], `${framework} among service-kit's dependencies`);
   }
 
-  const commonChart = tree.read('charts/common/Chart.yaml', 'utf-8');
-  const commonChartVersion = required((parse(required(commonChart ?? undefined, 'charts/common/Chart.yaml')) as { version?: string }).version, 'a version in charts/common/Chart.yaml');
-  const sharedValuesSchema = required(tree.read(sharedSchemaPath, 'utf-8') ?? undefined, sharedSchemaPath);
+  const baseChart = tree.read(`${baseChartRoot}/Chart.yaml`, 'utf-8');
+  const baseChartVersion = required((parse(required(baseChart ?? undefined, `${baseChartRoot}/Chart.yaml`)) as { version?: string }).version, `a version in ${baseChartRoot}/Chart.yaml`);
+  const baseValues = required(tree.read(`${baseChartRoot}/values.yaml`, 'utf-8') ?? undefined, `${baseChartRoot}/values.yaml`);
 
   return {
     projects: new Map([...projects].map(([name, project]) => [name, project.root])),
@@ -86,8 +87,8 @@ export function readWorkspaceFacts(tree: Tree): WorkspaceFacts {
     services,
     servePorts,
     appDependencies: Object.fromEntries(Object.entries(appDependencies).sort(([a], [b]) => a.localeCompare(b))),
-    commonChartVersion,
-    sharedValuesSchema,
+    baseChartVersion,
+    baseValues,
     exists: (path) => tree.exists(path),
   };
 }
