@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { chartsCommand } from './commands/charts';
+import { clusterCommand } from './commands/cluster';
 import { deployCommand } from './commands/deploy';
 import { releaseCommand } from './commands/release';
 import { promoteCommand } from './commands/promote';
@@ -41,5 +42,6 @@ export function buildProgram(): Command {
   program.addCommand(annotateCommand());
   program.addCommand(workitemsCommand());
   program.addCommand(rehearseCommand());
+  program.addCommand(clusterCommand());
   return program;
 }
