@@ -56,8 +56,9 @@ function readBuildInputs(): Array<{ name: string; content: string }> {
   return names.filter((name) => existsSync(path.join(buildModuleDir, name))).map((name) => ({ name, content: readFileSync(path.join(buildModuleDir, name), 'utf8') }));
 }
 
+/** GOFLAGS=-mod=mod: go.sum is completed on a first build; CGO stays as the machine has it (pause uses no cgo package, so it is static either way). */
 export function goEnvironment(layout: BuildLayout, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, GOCACHE: layout.goCache, GOMODCACHE: layout.goModCache, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+  return { ...env, GOCACHE: layout.goCache, GOMODCACHE: layout.goModCache, GOFLAGS: '-mod=mod' };
 }
 
 /**
@@ -110,7 +111,7 @@ export interface BuiltBinaries {
  * The cluster's binaries, built once per Kubernetes pin, Go version and build input: the
  * control plane, kubelet and kube-proxy from k8s.io/kubernetes, etcd from go.etcd.io/etcd
  * (tools/cluster/go.mod), CoreDNS (tools/cluster/coredns) and the sandbox's pause process.
- * `-trimpath -ldflags=-s -w`, CGO off; every Go build shares one GOCACHE under the cache root.
+ * `-trimpath -ldflags=-s -w`; every Go build shares one GOCACHE under the cache root.
  */
 export async function ensureClusterBinaries(cacheDir: string, log: Log): Promise<BuiltBinaries> {
   const version = pinnedKubernetesVersion();

@@ -58,7 +58,7 @@ describe('deploy: converging an environment to a release', () => {
       ['dependency', 'update', 'charts/catalog-api', '--skip-refresh'],
       [
         'upgrade', '--install', 'catalog-api', 'charts/catalog-api',
-        '--namespace', 'shipyard', '--create-namespace', '--rollback-on-failure', '--wait=watcher', '--timeout', '10m',
+        '--namespace', 'shipyard', '--rollback-on-failure', '--wait=watcher', '--timeout', '10m',
         '--description', deployDescription(shaA, catalog.fingerprint),
         '-f', 'charts/environments/dev.yaml', '-f', 'charts/catalog-api/values-dev.yaml',
         '--set-string', 'image.repository=127.0.0.1:5000/catalog-api',

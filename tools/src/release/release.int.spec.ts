@@ -169,7 +169,7 @@ describe('releases in a real registry over HTTPS', () => {
       const image = manifest.apps[app].image;
       const upgrade = new RegExp(
         [
-          `\\$ helm upgrade --install ${app} charts/${app} --namespace shop --create-namespace --rollback-on-failure --wait=watcher --timeout 10m`,
+          `\\$ helm upgrade --install ${app} charts/${app} --namespace shop --rollback-on-failure --wait=watcher --timeout 10m`,
           `--description 'shipyard release=${head} fingerprint=sha256:[0-9a-f]{64}'`,
           `-f charts/environments/staging\\.yaml -f charts/${app}/values-staging\\.yaml`,
           `--set-string image\\.repository=${target.replaceAll('.', '\\.')}/${app} --set-string image\\.tag=${image.tag} --set-string image\\.digest=${image.digest}$`,
