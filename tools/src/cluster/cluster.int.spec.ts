@@ -34,7 +34,8 @@ let helm: string;
 let kubectl: string;
 let images: ReturnType<typeof readDigestFile>;
 
-const env = () => ({ ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' });
+// As the images integration test builds them: bases from the local registry, a placeholder source label.
+const env = () => ({ ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', SHIPYARD_BASE_REGISTRY: registry, SHIPYARD_REGISTRY: registry, SHIPYARD_SOURCE_URL: 'https://example.invalid/shipyard/cluster-test.git' });
 
 function as(kubeconfig: string, command: string, args: string[], input?: string): Promise<RunResult> {
   return runCommand(command, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, cwd: workspaceRoot, allowExitCodes: [1], input });

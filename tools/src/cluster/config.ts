@@ -327,7 +327,8 @@ export function componentArgs(layout: ClusterLayout): ComponentArgs {
       '--service-account-signing-key-file', pki('sa.key'),
       '--api-audiences', 'https://kubernetes.default.svc.cluster.local',
       '--anonymous-auth', 'false',
-      '--allow-privileged', 'false',
+      // As AKS: privileged containers are allowed by the API server; Pod Security decides per namespace.
+      '--allow-privileged', 'true',
       '--profiling', 'false',
       '--event-ttl', '1h',
     ],
@@ -343,7 +344,6 @@ export function componentArgs(layout: ClusterLayout): ComponentArgs {
       '--use-service-account-credentials',
       '--service-cluster-ip-range', clusterNetwork.serviceCidr,
       '--leader-elect=false',
-      '--controllers', '*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller',
     ],
     scheduler: ['--kubeconfig', layout.internalKubeconfig('scheduler'), '--authentication-kubeconfig', layout.internalKubeconfig('scheduler'), '--authorization-kubeconfig', layout.internalKubeconfig('scheduler'), '--bind-address', '127.0.0.1', '--leader-elect=false'],
     kubelet: [
