@@ -117,7 +117,7 @@ describe('cluster configuration', () => {
     expect(args).toContain('--authorization-mode Node,RBAC');
     expect(args).toContain('--enable-admission-plugins NodeRestriction,PodSecurity');
     expect(args).toContain('--service-account-issuer https://kubernetes.default.svc.cluster.local');
-    expect(args).toContain('--anonymous-auth false');
+    expect(args).toContain('--anonymous-auth=false');
   });
 
   it('starts a daemon inside the namespace through nsenter, so the pid is the daemon itself', () => {

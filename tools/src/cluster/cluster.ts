@@ -146,18 +146,18 @@ export function hostNetnsName(layout: ClusterLayout): string {
   return `${layout.netns}-host`;
 }
 
-/** The namespace: loopback, the dummy node interface holding the node address and a default route that goes nowhere. */
+/**
+ * The namespace: loopback carries the node address too, and the default route is `unreachable`:
+ * a packet for anything outside the namespace fails at once (ENETUNREACH) and goes nowhere.
+ */
 async function createNetns(layout: ClusterLayout): Promise<void> {
   // A handle on the host's namespace (ours), for the registry forwarder to connect from.
   await ip(['netns', 'attach', hostNetnsName(layout), String(process.pid)]);
   await ip(['netns', 'add', layout.netns]);
   const n = ['-n', layout.netns];
   await ip([...n, 'link', 'set', 'lo', 'up']);
-  await ip([...n, 'link', 'add', clusterNetwork.dummyInterface, 'type', 'dummy']);
-  await ip([...n, 'addr', 'add', `${clusterNetwork.nodeIp}/32`, 'dev', clusterNetwork.dummyInterface]);
-  await ip([...n, 'link', 'set', clusterNetwork.dummyInterface, 'up']);
-  // Components want a default route to pick an interface; a dummy device discards what it is given.
-  await ip([...n, 'route', 'add', 'default', 'dev', clusterNetwork.dummyInterface]);
+  await ip([...n, 'addr', 'add', `${clusterNetwork.nodeIp}/32`, 'dev', 'lo']);
+  await ip([...n, 'route', 'add', 'unreachable', 'default']);
   await inNetns(layout, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1']);
 }
 

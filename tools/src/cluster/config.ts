@@ -3,15 +3,14 @@ import { stringify } from 'yaml';
 
 /**
  * The addresses of a local cluster. They exist only inside the cluster's network namespace,
- * which has no link to the host's network: a dummy interface carries the node address and the
- * default route (a dummy device drops what it is given), the CNI bridge carries the pods.
+ * which has no link to the host's network: its loopback carries the node address, the default
+ * route is `unreachable`, the CNI bridge carries the pods.
  * Nothing in the namespace can reach an address outside it; the host reaches the API server
  * only through the loopback forwarder `cluster up` starts.
  */
 export const clusterNetwork = {
-  /** On the dummy interface: the node's InternalIP, the kubelet's and the API server's advertise address, cluster DNS. */
+  /** On the namespace's loopback: the node's InternalIP, the kubelet's and the API server's advertise address, cluster DNS. */
   nodeIp: '10.231.0.1',
-  dummyInterface: 'shipyard0',
   bridge: 'cni0',
   podCidr: '10.244.0.0/24',
   serviceCidr: '10.96.0.0/16',
@@ -326,10 +325,10 @@ export function componentArgs(layout: ClusterLayout): ComponentArgs {
       '--service-account-key-file', pki('sa.pub'),
       '--service-account-signing-key-file', pki('sa.key'),
       '--api-audiences', 'https://kubernetes.default.svc.cluster.local',
-      '--anonymous-auth', 'false',
+      '--anonymous-auth=false',
       // As AKS: privileged containers are allowed by the API server; Pod Security decides per namespace.
-      '--allow-privileged', 'true',
-      '--profiling', 'false',
+      '--allow-privileged=true',
+      '--profiling=false',
       '--event-ttl', '1h',
     ],
     controllerManager: [
