@@ -109,6 +109,7 @@ describe('cluster configuration', () => {
     expect(toml).toContain(`root = "${layout.containerdRoot}"`);
     expect(toml).toContain('sandbox_image = "shipyard.local/pause:abc"');
     expect(toml).toContain('SystemdCgroup = false');
+    expect(toml).toContain('restrict_oom_score_adj = true');
     expect(renderRegistryHosts('127.0.0.1:5000', '/ca.crt')).toContain('ca = "/ca.crt"');
   });
 

@@ -198,6 +198,10 @@ export function renderContainerdConfig(layout: ClusterLayout, options: { sandbox
     '[plugins."io.containerd.grpc.v1.cri"]',
     `  sandbox_image = ${q(options.sandboxImage)}`,
     '  enable_selinux = false',
+    // The kubelet asks for oom_score_adj -998 on every sandbox; lowering it needs CAP_SYS_RESOURCE,
+    // which these machines withhold even from root (runc then dies in nsexec: "can't get final
+    // child's PID from pipe: EOF"). Clamp to containerd's own score instead.
+    '  restrict_oom_score_adj = true',
     // Pod network namespaces under our state folder, not /run/netns: `down` finds and removes them there.
     '  netns_mounts_under_state_dir = true',
     '  [plugins."io.containerd.grpc.v1.cri".containerd]',
