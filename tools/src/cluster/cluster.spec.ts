@@ -147,7 +147,9 @@ describe('cluster set-up objects', () => {
     const written = writes.flatMap((rule) => rule.resources);
     expect(written).not.toContain('namespaces');
     expect(aksRbacWriterRules.flatMap((rule) => rule.apiGroups)).not.toContain('rbac.authorization.k8s.io');
-    expect(written).toEqual(expect.arrayContaining(['deployments', 'secrets', 'pods/*', 'horizontalpodautoscalers', 'poddisruptionbudgets', 'networkpolicies']));
+    expect(written).toEqual(expect.arrayContaining(['deployments', 'secrets', 'pods/portforward', 'pods/log', 'horizontalpodautoscalers', 'poddisruptionbudgets', 'networkpolicies']));
+    // RBAC has no <resource>/* wildcard: such an entry would grant nothing.
+    expect(aksRbacWriterRules.flatMap((rule) => rule.resources).filter((resource) => resource.endsWith('/*'))).toEqual([]);
   });
 });
 

@@ -20,22 +20,23 @@ const read = ['get', 'list', 'watch'];
  * on `<aks id>/namespaces/shipyard`, translated from its dataActions
  * (Microsoft.ContainerService/managedClusters/<group>/<resource>/<verb>):
  * https://learn.microsoft.com/en-us/azure/role-based-access-control/built-in-roles/containers#azure-kubernetes-service-rbac-writer
- * `*` on a resource covers its subresources (pods/portforward, pods/log, deployments/scale…).
+ * A dataAction `<resource>/*` covers the resource and its subresources; Kubernetes RBAC has no
+ * `<resource>/*` wildcard, so they are listed (pods/portforward for kubectl port-forward, …).
  * It grants nothing on roles, role bindings or namespaces beyond reading them.
  */
 export const aksRbacWriterRules: PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['controllerrevisions'], verbs: read },
-  { apiGroups: ['apps', 'extensions'], resources: ['daemonsets', 'daemonsets/*', 'deployments', 'deployments/*', 'replicasets', 'replicasets/*'], verbs: all },
-  { apiGroups: ['apps'], resources: ['statefulsets', 'statefulsets/*'], verbs: all },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers', 'horizontalpodautoscalers/*'], verbs: all },
-  { apiGroups: ['batch'], resources: ['cronjobs', 'cronjobs/*', 'jobs', 'jobs/*'], verbs: all },
+  { apiGroups: ['apps', 'extensions'], resources: ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status'], verbs: all },
+  { apiGroups: ['apps'], resources: ['statefulsets', 'statefulsets/scale', 'statefulsets/status'], verbs: all },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers', 'horizontalpodautoscalers/status'], verbs: all },
+  { apiGroups: ['batch'], resources: ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status'], verbs: all },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: [...read, 'create', 'update', 'patch', 'delete'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: read },
-  { apiGroups: [''], resources: ['configmaps', 'endpoints', 'events', 'persistentvolumeclaims', 'persistentvolumeclaims/*', 'pods', 'pods/*', 'replicationcontrollers', 'replicationcontrollers/*', 'secrets', 'serviceaccounts', 'serviceaccounts/*', 'services', 'services/*'], verbs: all },
+  { apiGroups: [''], resources: ['configmaps', 'endpoints', 'events', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'pods', 'pods/attach', 'pods/ephemeralcontainers', 'pods/eviction', 'pods/exec', 'pods/log', 'pods/portforward', 'pods/proxy', 'pods/status', 'replicationcontrollers', 'replicationcontrollers/scale', 'replicationcontrollers/status', 'secrets', 'serviceaccounts', 'serviceaccounts/token', 'services', 'services/proxy', 'services/status'], verbs: all },
   { apiGroups: [''], resources: ['limitranges', 'resourcequotas', 'namespaces'], verbs: read },
-  { apiGroups: ['extensions', 'networking.k8s.io'], resources: ['ingresses', 'ingresses/*', 'networkpolicies'], verbs: all },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets', 'poddisruptionbudgets/*'], verbs: all },
+  { apiGroups: ['extensions', 'networking.k8s.io'], resources: ['ingresses', 'ingresses/status', 'networkpolicies'], verbs: all },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets', 'poddisruptionbudgets/status'], verbs: all },
   { apiGroups: ['metrics.k8s.io'], resources: ['pods', 'nodes'], verbs: read },
 ];
 
