@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { chartsCommand } from './commands/charts';
+import { clusterCommand } from './commands/cluster';
 import { deployCommand } from './commands/deploy';
 import { releaseCommand } from './commands/release';
 import { promoteCommand } from './commands/promote';
@@ -43,5 +44,6 @@ export function buildProgram(): Command {
   program.addCommand(workitemsCommand());
   program.addCommand(rehearseCommand());
   program.addCommand(prepareCommand());
+  program.addCommand(clusterCommand());
   return program;
 }

