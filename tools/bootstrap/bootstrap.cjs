@@ -22,7 +22,7 @@ const workspaceRoot = path.resolve(__dirname, '..', '..');
 const PROFILES = Object.freeze({
   start: { packages: [], engine: false, prepare: false },
   rehearse: { packages: ['engine', 'rehearsal'], engine: true, prepare: false },
-  test: { packages: ['engine', 'rehearsal', 'browser', 'checks'], engine: true, prepare: true },
+  test: { packages: ['engine', 'rehearsal', 'browser', 'checks', 'cluster'], engine: true, prepare: true },
 });
 
 function parseArguments(argv) {

@@ -13,6 +13,7 @@ const PACKAGES = Object.freeze({
   rehearsal: { packages: ['docker-registry', 'skopeo', 'debootstrap', 'ca-certificates', 'iproute2', 'openssl'], why: 'the local OCI registry, image inspection and the offline base images' },
   browser: { packages: ['chromium'], why: 'headless Chromium for the browser tests' },
   checks: { packages: ['shellcheck'], why: 'ShellCheck for the Azure set-up script' },
+  cluster: { packages: ['containerd', 'runc', 'containernetworking-plugins', 'iptables', 'socat'], why: 'the local Kubernetes node (container runtime, pod network, Service routing, API forwarding)' },
 });
 
 /** The dockerd flags the project needs: loopback only, no bridge, no NAT, no iptables rules. */

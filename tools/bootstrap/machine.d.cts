@@ -7,7 +7,7 @@ export interface MachineFacts {
   noInstall: boolean;
 }
 export type EnginePlan = { action: 'use' | 'start' | 'install' } | { action: 'fail'; exitCode: number; message: string };
-export declare const PACKAGES: Record<'engine' | 'rehearsal' | 'browser' | 'checks', { packages: string[]; why: string }>;
+export declare const PACKAGES: Record<'engine' | 'rehearsal' | 'browser' | 'checks' | 'cluster', { packages: string[]; why: string }>;
 export declare const DOCKERD_ARGS: readonly string[];
 export declare function parseOsRelease(text: string): Record<string, string>;
 export declare function isDebianLike(osRelease: Record<string, string>): boolean;

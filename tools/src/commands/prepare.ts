@@ -23,6 +23,6 @@ export function prepareCommand(): Command {
       const options = optionsSchema.parse(raw);
       const outcome = await prepareMachine({ workspaceRoot, registry: options.registry, debianMirror: options.debianMirror, log: (line) => process.stderr.write(`[prepare] ${line}\n`) });
       if (options.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
-      else process.stdout.write(`registry ${outcome.registry}; base images ${outcome.bases.map((b) => `${b.role} ${b.action}`).join(', ')}; helm ${outcome.helm}\n`);
+      else process.stdout.write(`registry ${outcome.registry}; base images ${outcome.bases.map((b) => `${b.role} ${b.action}`).join(', ')}; helm ${outcome.helm}; cluster ${'binaries' in outcome.cluster ? outcome.cluster.binaries : 'unavailable'}\n`);
     });
 }

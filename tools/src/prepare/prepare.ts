@@ -1,3 +1,6 @@
+import { ensureClusterBinaries } from '../cluster/build';
+import { gatherPlatformFacts } from '../cluster/cluster';
+import { preflightProblems } from '../cluster/preflight';
 import { defaultHelm } from '../helm/binary';
 import { buildBaseImages, type BaseImageOutcome } from '../images/base-builder';
 import { validateRegistry } from '../images/base-images';
@@ -18,12 +21,15 @@ export interface PrepareOutcome {
   helm: string;
   buildx: string;
   bases: BaseImageOutcome[];
+  /** Where the local cluster's binaries are, or why this machine cannot run the cluster. */
+  cluster: { binaries: string } | { unavailable: string[] };
 }
 
 /**
  * The machine-level things the tests and the rehearsal share, made true in one process: the local
  * registry answers, buildx is there (built once from the Go module proxy when docker has no plugin),
- * the offline base images are in it, the pinned helm is cached. Each step is
+ * the offline base images are in it, the pinned helm is cached, and the local cluster's binaries are
+ * built from the Go module proxy (once; tens of minutes cold, cached afterwards). Each step is
  * idempotent and fast when nothing changed. Everything here may reach the package registries,
  * so it runs before the test run's loopback guard.
  */
@@ -50,5 +56,15 @@ export async function prepareMachine(options: PrepareOptions): Promise<PrepareOu
     builder,
     log: (line) => options.log(`[base] ${line}`),
   });
-  return { registry: status.address, helm: helm.path, buildx, bases };
+  const problems = preflightProblems(gatherPlatformFacts());
+  let cluster: PrepareOutcome['cluster'];
+  if (problems.length === 0) {
+    const binaries = await ensureClusterBinaries(cacheDir, (line) => options.log(`[cluster] ${line}`));
+    cluster = { binaries: binaries.layout.bin };
+  } else {
+    // The cluster tests skip loudly on such a machine (and fail under CI).
+    options.log(`WARNING: no local Kubernetes here, the cluster tests will not run:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    cluster = { unavailable: problems };
+  }
+  return { registry: status.address, helm: helm.path, buildx, bases, cluster };
 }
