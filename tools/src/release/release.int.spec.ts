@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
+import { cachedHelmPath, defaultHelm } from '../helm/binary';
+import { helmPin } from '../helm/version';
 import { runCommand } from '../images/run-command';
 import { freePort } from '../images/testing/containers';
 import { startRegistry, stopRegistry } from '../registry/registry-server';
@@ -75,6 +77,11 @@ async function imagesFile(name: string, sha: string, built: string[]): Promise<s
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'shipyard-release-int-'));
+  // The empty cache still gets the pinned helm (the one cache root holds it too): fetching it
+  // again would reach the npm registry from inside the test run's loopback guard.
+  const helm = cachedHelmPath(helmPin, path.join(work, 'cache'));
+  fs.mkdirSync(path.dirname(helm), { recursive: true });
+  fs.copyFileSync((await defaultHelm()).path, helm);
   for (const name of ['source', 'destination']) {
     const address = parseRegistryAddress(`127.0.0.1:${await freePort()}`);
     const layout = registryLayout(path.join(work, name));
