@@ -25,13 +25,23 @@ export async function runShipyardInProcess(args: string[], onLine: (line: string
   const original = { out: process.stdout.write, err: process.stderr.write };
   let stderr = '';
   const pending = { out: '', err: '' };
+  // onLine may itself write to stdout/stderr (the rehearsal's progress does): those writes go
+  // straight through, or each line would be captured again, forever.
+  let delivering = false;
   const capture = (stream: 'out' | 'err') =>
     ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const target = stream === 'out' ? process.stdout : process.stderr;
+      if (delivering) return (original[stream] as (...args: unknown[]) => boolean).call(target, chunk, ...rest);
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
       if (stream === 'err') stderr += text;
       const lines = (pending[stream] + text).split('\n');
       pending[stream] = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
+      delivering = true;
+      try {
+        for (const line of lines) onLine(line);
+      } finally {
+        delivering = false;
+      }
       const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
       callback?.();
       return true;

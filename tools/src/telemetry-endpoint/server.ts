@@ -48,6 +48,8 @@ export interface TelemetryEndpoint {
   /** Resolves when every accepted envelope has been appended to the data file. */
   drained(): Promise<void>;
   setFault(fault: IngestionFault): void;
+  /** Lets one more page origin's browser SDK post here (a page whose port is known only once it started). */
+  allowOrigin(origin: string): void;
   stop(): Promise<void>;
 }
 
@@ -136,6 +138,9 @@ export async function startTelemetryEndpoint(options: EndpointOptions): Promise<
     drained: () => writes,
     setFault: (next) => {
       fault = next;
+    },
+    allowOrigin: (pageOrigin) => {
+      allowedOrigins.add(new URL(pageOrigin).origin);
     },
     stop: async () => {
       server.closeAllConnections();

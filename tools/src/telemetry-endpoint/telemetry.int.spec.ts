@@ -87,6 +87,8 @@ describe('three services and a browser, one operation', () => {
       'storefront',
       telemetryEnv(endpoint.connectionString, { CATALOG_BASE_URL: catalog.url, CHECKOUT_BASE_URL: checkout.url, BROWSER_TELEMETRY_BATCH_INTERVAL_MS: '300' }),
     );
+    // The endpoint answers CORS only for the pages it was told of: this storefront's own origin.
+    endpoint.allowOrigin(storefront.url);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...chromiumFlags, '--ignore-certificate-errors'] });
   });
   afterAll(async () => {
