@@ -5,7 +5,7 @@ import { serveUntilInterrupted } from '../cli/run';
 import { environments, parseEnvironment } from '../charts/layout';
 import { defaultNamespace } from '../charts/render';
 import { defaultRegistryAddress } from '../registry/registry-settings';
-import { runRehearsalBenchmark } from '../rehearse/benchmark';
+import { formatBenchmark, runRehearsalBenchmark } from '../rehearse/benchmark';
 import { defaultPortBase } from '../rehearse/ports';
 import { rehearsalDown, rehearse } from '../rehearse/run-rehearsal';
 import { startServiceProxies } from '../rehearse/service-proxy';
@@ -101,7 +101,7 @@ export function rehearseCommand(): Command {
       const raw = z.object({ app: z.string(), targets: z.string(), portBase: z.coerce.number().int(), json: z.boolean().optional() }).parse(self.optsWithGlobals());
       const result = await runRehearsalBenchmark({ app: raw.app, targets: raw.targets, portBase: raw.portBase, log: (line) => process.stderr.write(`[benchmark] ${line}\n`) });
       if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(`cold rehearsal: ${(result.coldMs / 1000).toFixed(1)} s\nwarm rehearsal after a one-line change in ${raw.app}: ${(result.warmMs / 1000).toFixed(1)} s\nratio warm/cold: ${result.ratio.toFixed(2)} (target ≤ 0.3)\n`);
+      else process.stdout.write(`${formatBenchmark(result)}\n`);
     });
   return command;
 }
