@@ -77,8 +77,23 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if .Values.extraCaCertificates.configMap }}
+            - name: extra-ca-certificates
+              mountPath: /etc/shipyard/extra-ca
+              readOnly: true
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: {{ .Values.tmpVolume.sizeLimit }}
+        {{- with .Values.extraCaCertificates }}
+        {{- if .configMap }}
+        - name: extra-ca-certificates
+          configMap:
+            name: {{ .configMap | quote }}
+            items:
+              - key: {{ .key | quote }}
+                path: ca.crt
+        {{- end }}
+        {{- end }}
 {{- end -}}

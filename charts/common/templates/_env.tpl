@@ -6,7 +6,8 @@ Environment of the service container, the only way the services are configured:
   probes the VM metadata endpoint), the Application Insights connection string as a plain value
   (telemetry.connectionString: with the workload identity it grants nothing) or as a
   secretKeyRef, the Azure Monitor sampler, and OpenTelemetry resource attributes filled from
-  the downward API; the part-of name goes to SERVICE_NAMESPACE (a custom dimension), never to
+  the downward API; NODE_EXTRA_CA_CERTS when extraCaCertificates names a ConfigMap (a
+  TLS-intercepting proxy's CA, a private ingestion endpoint); the part-of name goes to SERVICE_NAMESPACE (a custom dimension), never to
   service.namespace, which would turn the cloud role into "<namespace>.<service>";
 - the chart's own `env` map last.
 Usage:
@@ -41,6 +42,10 @@ env: {{- include "common.env.container" . | nindent 12 }}
       key: {{ .key | quote }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- if .Values.extraCaCertificates.configMap }}
+- name: NODE_EXTRA_CA_CERTS
+  value: /etc/shipyard/extra-ca/ca.crt
 {{- end }}
 - name: OTEL_TRACES_SAMPLER
   value: microsoft.fixed_percentage

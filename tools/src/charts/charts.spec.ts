@@ -23,6 +23,16 @@ function podContainer(objects: K8sObject[]) {
   return deployment.spec.template.spec.containers[0];
 }
 
+interface PodSpec {
+  containers: Array<{ env: { name: string; value?: string }[]; volumeMounts: unknown[] }>;
+  volumes: Array<{ name: string }>;
+}
+
+function podSpec(rendered: { objects: Array<{ object: K8sObject }> }): PodSpec {
+  const deployment = rendered.objects.map((o) => o.object).find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: PodSpec } } };
+  return deployment.spec.template.spec;
+}
+
 describe('the charts under charts/', () => {
   it('are the common library chart, the generic service chart over it, and one chart per service over that', () => {
     expect(listCharts().map((c) => `${c.name}:${c.type}:${c.role}`)).toEqual([
@@ -85,6 +95,16 @@ describe('the charts under charts/', () => {
       const fromSecret = await renderChart(chart, staged, { environment: 'dev', extraArgs: ['--set', 'service.telemetry.connectionStringSecret.name=app-insights'] });
       const secretEnv = podContainer(fromSecret.objects.map((o) => o.object)).env.filter((e) => e.name === 'APPLICATIONINSIGHTS_CONNECTION_STRING');
       expect(secretEnv).toEqual([{ name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', valueFrom: { secretKeyRef: { name: 'app-insights', key: 'connection-string' } } }]);
+    });
+
+    it('trusts extra CA certificates from a ConfigMap only when one is named (NODE_EXTRA_CA_CERTS, read-only mount)', async () => {
+      const plain = podSpec(await renderChart(chart, staged, { environment: 'dev' }));
+      expect(plain.containers[0].env.map((e) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
+      expect(plain.volumes.map((v) => v.name)).toEqual(['tmp']);
+      const withCa = podSpec(await renderChart(chart, staged, { environment: 'dev', extraArgs: ['--set', 'service.extraCaCertificates.configMap=proxy-ca', '--set', 'service.extraCaCertificates.key=bundle.pem'] }));
+      expect(withCa.containers[0].env.find((e) => e.name === 'NODE_EXTRA_CA_CERTS')).toEqual({ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/shipyard/extra-ca/ca.crt' });
+      expect(withCa.volumes.find((v) => v.name === 'extra-ca-certificates')).toEqual({ name: 'extra-ca-certificates', configMap: { name: 'proxy-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] } });
+      expect(withCa.containers[0].volumeMounts).toContainEqual({ name: 'extra-ca-certificates', mountPath: '/etc/shipyard/extra-ca', readOnly: true });
     });
 
     it('wires callees to their in-cluster Service URLs', async () => {

@@ -51,9 +51,22 @@ export function buildInputsDigest(files: Array<{ name: string; content: string }
   return hash.digest('hex');
 }
 
+/**
+ * The version the Kubernetes binaries report (`kubectl version`, /version, helm's
+ * .Capabilities.KubeVersion and Chart.yaml kubeVersion checks): set at link time as the
+ * upstream release build does (hack/lib/version.sh); without it they say v0.0.0-master.
+ */
+export function kubernetesVersionLdflags(version: string): string {
+  const match = /^v(\d+)\.(\d+)\.\d+$/.exec(version);
+  if (!match) throw new CliError(`Kubernetes version ${version} is not vMAJOR.MINOR.PATCH`, ExitCode.environment);
+  const pkg = 'k8s.io/component-base/version';
+  return [`-X ${pkg}.gitVersion=${version}`, `-X ${pkg}.gitMajor=${match[1]}`, `-X ${pkg}.gitMinor=${match[2]}`, `-X ${pkg}.gitTreeState=clean`].join(' ');
+}
+
 function readBuildInputs(): Array<{ name: string; content: string }> {
   const names = ['go.mod', 'go.sum', 'coredns/go.mod', 'coredns/go.sum', 'coredns/main.go', 'pause/main.go'];
-  return names.filter((name) => existsSync(path.join(buildModuleDir, name))).map((name) => ({ name, content: readFileSync(path.join(buildModuleDir, name), 'utf8') }));
+  const files = names.filter((name) => existsSync(path.join(buildModuleDir, name))).map((name) => ({ name, content: readFileSync(path.join(buildModuleDir, name), 'utf8') }));
+  return [...files, { name: '(ldflags)', content: kubernetesVersionLdflags(pinnedKubernetesVersion()) }];
 }
 
 /** GOFLAGS=-mod=mod: go.sum is completed on a first build; CGO stays as the machine has it (pause uses no cgo package, so it is static either way). */
@@ -65,10 +78,10 @@ export function goEnvironment(layout: BuildLayout, env: NodeJS.ProcessEnv = proc
  * One `go build`, with a progress line every 10 s (packages compiled so far, modules fetched)
  * so a cold build of ~2,000 packages never goes quiet.
  */
-function goBuild(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; label: string; log: Log }): Promise<void> {
+function goBuild(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; label: string; log: Log; ldflags?: string }): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn('go', ['build', '-v', '-trimpath', '-ldflags=-s -w', ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('go', ['build', '-v', '-trimpath', `-ldflags=-s -w${options.ldflags ? ` ${options.ldflags}` : ''}`, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let packages = 0;
     let downloads = 0;
     let tail: string[] = [];
@@ -98,6 +111,22 @@ function goBuild(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv;
   });
 }
 
+/** Every binary is there and was built from today's inputs. */
+function binariesCurrent(layout: BuildLayout): boolean {
+  const complete = clusterBinaries.every((binary) => existsSync(path.join(layout.bin, binary)));
+  return complete && existsSync(layout.stamp) && readFileSync(layout.stamp, 'utf8').trim() === buildInputsDigest(readBuildInputs());
+}
+
+/** True when `cluster up` would start at once (nothing to build); false without Go. */
+export async function clusterBinariesCached(cacheDir: string): Promise<boolean> {
+  try {
+    const goVersion = parseGoVersion((await runCommand('go', ['version'])).stdout);
+    return binariesCurrent(buildLayout(cacheDir, pinnedKubernetesVersion(), goVersion));
+  } catch {
+    return false;
+  }
+}
+
 export interface BuiltBinaries {
   layout: BuildLayout;
   version: string;
@@ -118,9 +147,7 @@ export async function ensureClusterBinaries(cacheDir: string, log: Log): Promise
   const goVersion = parseGoVersion((await runCommand('go', ['version'])).stdout);
   const layout = buildLayout(cacheDir, version, goVersion);
   const result = (built: boolean, seconds: number): BuiltBinaries => ({ layout, version, goVersion, built, seconds, path: (binary) => path.join(layout.bin, binary) });
-  const digest = buildInputsDigest(readBuildInputs());
-  const complete = clusterBinaries.every((binary) => existsSync(path.join(layout.bin, binary)));
-  if (complete && existsSync(layout.stamp) && readFileSync(layout.stamp, 'utf8').trim() === digest) {
+  if (binariesCurrent(layout)) {
     log(`Kubernetes ${version} binaries (${goVersion}) cached in ${layout.bin}`);
     return result(false, 0);
   }
@@ -130,7 +157,7 @@ export async function ensureClusterBinaries(cacheDir: string, log: Log): Promise
   const staging = `${layout.bin}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  await goBuild(['-o', `${staging}/`, 'tool'], { cwd: buildModuleDir, env, label: 'kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, etcd', log });
+  await goBuild(['-o', `${staging}/`, 'tool'], { cwd: buildModuleDir, env, label: 'kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, etcd', log, ldflags: kubernetesVersionLdflags(version) });
   // The etcd server's main package is go.etcd.io/etcd/server/v3: go names its binary "server".
   renameSync(path.join(staging, 'server'), path.join(staging, 'etcd'));
   await goBuild(['-o', path.join(staging, 'coredns'), '.'], { cwd: path.join(buildModuleDir, 'coredns'), env, label: 'coredns', log });

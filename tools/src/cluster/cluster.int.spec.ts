@@ -20,6 +20,7 @@ import { runShipyard } from '../../testing/run-shipyard';
 import { workspaceRoot } from '../workspace/root';
 import { clusterLeftovers, gatherPlatformFacts } from './cluster';
 import { preflightProblems } from './preflight';
+import { pinnedKubernetesVersion } from './build';
 
 // A machine that cannot run the cluster (not root, no Go, not Linux) skips these tests with a loud
 // line naming what is missing; under CI (CI or TF_BUILD) that is a failure instead.
@@ -109,6 +110,11 @@ describeCluster('the charts on a real cluster, as the namespace-scoped deployer'
     await runShipyard(['cluster', 'down', '--name', name], { env: env() });
     rmSync(work, { recursive: true, force: true });
   }, 5 * minutes);
+
+  it('reports the pinned Kubernetes release (what helm checks a chart\'s kubeVersion against)', async () => {
+    const version = JSON.parse((await kubectlAs(deployer, 'version', '-o', 'json')).stdout) as { serverVersion: { gitVersion: string; major: string; minor: string } };
+    expect(version.serverVersion).toMatchObject({ gitVersion: pinnedKubernetesVersion(), major: '1', minor: pinnedKubernetesVersion().split('.')[1] });
+  });
 
   it('installs all three charts in shipyard; every rollout completes', async () => {
     // The Application Insights connection string Secret that set-up (tools/azure/setup.sh) creates;

@@ -1,14 +1,16 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseClusterOptions } from './options';
-import { buildInputsDigest, buildLayout, parseGoVersion, pinnedKubernetesVersion } from './build';
+import { buildInputsDigest, buildLayout, kubernetesVersionLdflags, parseGoVersion, pinnedKubernetesVersion } from './build';
 import { writeClusterPki } from './certificates';
 import { clusterLayout, clusterNetwork, componentArgs, renderCniConfig, renderContainerdConfig, renderCorefile, renderKubeconfig, renderKubeletConfig, renderRegistryHosts } from './config';
 import { type PlatformFacts, preflightProblems, requiredCommands } from './preflight';
 import { daemonCommandLine } from './processes';
+import { clusterUp, otherClustersUp } from './cluster';
+import { CliError } from '../cli/errors';
 import { aksRbacWriterRules, deployerUser, renderSetupObjects } from './setup-objects';
 
 const goodFacts: PlatformFacts = {
@@ -18,6 +20,27 @@ const goodFacts: PlatformFacts = {
   commands: Object.fromEntries(Object.keys(requiredCommands).map((command) => [command, true])),
   cniPlugins: true,
 };
+
+describe('one cluster per machine', () => {
+  let cacheDir: string;
+  beforeEach(() => {
+    cacheDir = mkdtempSync(path.join(os.tmpdir(), 'shipyard-clusters-'));
+  });
+  afterEach(() => rmSync(cacheDir, { recursive: true, force: true }));
+
+  it('refuses to start a second cluster while another is up (both kubelets would own the kubepods cgroups), before touching anything', async () => {
+    const other = clusterLayout(cacheDir, 'int');
+    mkdirSync(other.root, { recursive: true });
+    writeFileSync(other.stateFile, '{}');
+    mkdirSync(clusterLayout(cacheDir, 'gone').root, { recursive: true });
+    expect(otherClustersUp(cacheDir, 'local')).toEqual(['int']);
+    expect(otherClustersUp(cacheDir, 'int')).toEqual([]);
+    const up = clusterUp({ cacheDir, name: 'local', apiPort: 1, registry: '127.0.0.1:5000', log: () => undefined }, goodFacts);
+    await expect(up).rejects.toThrow(CliError);
+    await expect(up).rejects.toThrow('cluster "int" is up: one node per machine');
+    expect(existsSync(clusterLayout(cacheDir, 'local').root)).toBe(false);
+  });
+});
 
 describe('cluster preflight', () => {
   it('passes on a machine with root, Go 1.25+, the Debian packages and the CNI plugins', () => {
@@ -56,6 +79,13 @@ describe('cluster build inputs', () => {
       expect(to).toBe(from);
       expect(version).toBe(`v0.${minor}`);
     }
+  });
+
+  it('links the release version into the binaries as the upstream build does (not v0.0.0-master)', () => {
+    expect(kubernetesVersionLdflags('v1.35.4')).toBe(
+      '-X k8s.io/component-base/version.gitVersion=v1.35.4 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=35 -X k8s.io/component-base/version.gitTreeState=clean',
+    );
+    expect(() => kubernetesVersionLdflags('1.35')).toThrow('is not vMAJOR.MINOR.PATCH');
   });
 
   it('keys the cache by Kubernetes and Go version under the one cache root, and digests inputs independent of order', () => {

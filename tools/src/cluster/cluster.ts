@@ -220,6 +220,13 @@ export async function clusterUp(options: ClusterOptions, facts?: PlatformFacts):
   const { log } = options;
   preflight(facts);
   const layout = clusterLayout(options.cacheDir, options.name);
+  const others = otherClustersUp(options.cacheDir, options.name);
+  if (others.length > 0) {
+    throw new CliError(
+      `cluster "${others[0]}" is up: one node per machine (a kubelet owns the host's kubepods cgroups), so take it down first: \`shipyard cluster down --name ${others[0]}\``,
+      ExitCode.environment,
+    );
+  }
   if (existsSync(layout.stateFile) || existsSync(netnsPath(layout.netns))) {
     throw new CliError(`cluster "${options.name}" is already up (or was not taken down): run \`shipyard cluster status\` or \`shipyard cluster down --name ${options.name}\``, ExitCode.environment);
   }
@@ -295,6 +302,16 @@ export async function clusterUp(options: ClusterOptions, facts?: PlatformFacts):
     log(`start failed; logs are in ${layout.logs} (kept until \`shipyard cluster down --name ${options.name}\`)`);
     throw error;
   }
+}
+
+/** Names of the other clusters under this cache root that are up (or were not taken down). */
+export function otherClustersUp(cacheDir: string, name: string): string[] {
+  const dir = path.join(cacheDir, 'cluster');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((other) => other !== name && /^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/.test(other))
+    .filter((other) => existsSync(clusterLayout(cacheDir, other).stateFile))
+    .sort();
 }
 
 /** Mount points at or below `root`, deepest first. */
@@ -390,6 +407,8 @@ export interface ClusterStatus {
   nodeReady: boolean;
   components: Array<{ name: string; pid: number | null }>;
   kubeconfigs: { admin: string; deployer: string } | null;
+  /** The local registry its node pulls from (fixed at `up`). */
+  registry: string | null;
   netns: string;
 }
 
@@ -428,8 +447,31 @@ export async function clusterStatus(options: Pick<ClusterOptions, 'cacheDir' | '
     nodeReady,
     components,
     kubeconfigs: state ? { admin: layout.adminKubeconfig, deployer: layout.deployerKubeconfig } : null,
+    registry: state?.registry ?? null,
     netns: layout.netns,
   };
+}
+
+/**
+ * Lets the cluster's pods reach a server on the host's loopback (the rehearsal's telemetry
+ * endpoint): a forwarder inside the cluster's namespace listens on the node address and connects
+ * to 127.0.0.1:<hostPort> from the host's namespace, as the registry forwarder does. Nothing
+ * else of the host becomes reachable. A forwarder of the same name is replaced; `down` stops it
+ * with everything else in the namespace.
+ */
+export async function exposeHostPort(options: { cacheDir: string; name: string; as: string; hostPort: number; nodePort: number }): Promise<{ host: string; port: number }> {
+  const layout = clusterLayout(options.cacheDir, options.name);
+  if (!readState(layout)) throw new CliError(`cluster ${options.name} is not up: \`shipyard cluster up --name ${options.name}\``, ExitCode.environment);
+  const daemonName = `expose-${options.as}`;
+  const previous = ownedPid(layout.pids, daemonName, 'socat');
+  if (previous) await stopPids([previous]);
+  const outside = `EXEC:nsenter --net=${netnsPath(hostNetnsName(layout))} socat STDIO TCP\\:127.0.0.1\\:${options.hostPort}`;
+  const listen = `TCP-LISTEN:${options.nodePort},bind=${clusterNetwork.nodeIp},fork,reuseaddr`;
+  const pid = startDaemon({ name: daemonName, command: 'socat', args: [listen, outside], netns: layout.netns }, layout);
+  // socat exits at once when it cannot listen (the port taken): give it that moment.
+  await sleep(500);
+  if (!alive(pid)) throw new CliError(`the forwarder ${clusterNetwork.nodeIp}:${options.nodePort} → 127.0.0.1:${options.hostPort} exited:\n${logTail(layout.logs, daemonName)}`, ExitCode.environment);
+  return { host: clusterNetwork.nodeIp, port: options.nodePort };
 }
 
 /** Copies a kubeconfig where the caller asked (--kubeconfig-out), private to the user. */

@@ -1,4 +1,6 @@
-import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
 import { serveUntilInterrupted } from '../cli/run';
@@ -8,6 +10,10 @@ import { defaultRegistryAddress } from '../registry/registry-settings';
 import { formatBenchmark, runRehearsalBenchmark } from '../rehearse/benchmark';
 import { defaultPortBase } from '../rehearse/ports';
 import { rehearsalDown, rehearse } from '../rehearse/run-rehearsal';
+import { defaultKubectl } from '../helm/binary';
+import { shipyardCacheDir } from '../images/cache-dir';
+import { resolveTarget } from '../rehearse/kube-deploy';
+import { keepForwards, parseForwards } from '../rehearse/port-forwards';
 import { startServiceProxies } from '../rehearse/service-proxy';
 import { workspaceRoot } from '../workspace/root';
 
@@ -19,6 +25,9 @@ const optionsSchema = z.object({
   targets: z.string(),
   smokeAttempts: z.coerce.number().int().min(1).max(50),
   cache: z.boolean(),
+  target: z.enum(['auto', 'docker', 'kube']),
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
   down: z.boolean().optional(),
   dryRun: z.boolean().optional(),
   json: z.boolean().optional(),
@@ -30,8 +39,9 @@ export function rehearseCommand(): Command {
   const command = new Command('rehearse')
     .description(
       "Play the pipeline on this machine with the pipeline's own commands: affected → nx lint/test/build → images → local registry + release → " +
-        'per environment: charts rendered with the overlay and release digests and checked → deploy (the deploy planner converging Docker containers ' +
-        'that run each rendered pod spec) → smoke (rollback to the previous release on failure) → telemetry arrived at the local endpoint. ' +
+        'per environment: charts rendered with the overlay and release digests and checked → deploy (helm into a Kubernetes cluster — the local one ' +
+        'built from the upstream sources, or --kubeconfig — or, without one, the deploy planner converging Docker containers that run each rendered pod spec) ' +
+        '→ smoke (rollback to the previous release on failure) → telemetry arrived at the local endpoint. ' +
         'Leaves the environment running; --down stops everything it started.',
     )
     .option('--env <envs>', `environments in promotion order, comma separated (${environments.join(',')})`, 'dev')
@@ -40,11 +50,18 @@ export function rehearseCommand(): Command {
     .option('--registry <ip:port>', 'local registry address (started if nothing answers there)', defaultRegistryAddress)
     .option('--targets <list>', 'Nx targets run for the affected projects', 'lint,test,build')
     .option('--smoke-attempts <n>', 'attempts per smoke check', '5')
+    .addOption(
+      new Option('--target <target>', 'deploy into Kubernetes (kube), into Docker containers playing helm (docker), or auto: kube when --kubeconfig is given, the local cluster is up or its binaries are built')
+        .choices(['auto', 'docker', 'kube'])
+        .default('auto'),
+    )
+    .option('--kubeconfig <file>', 'deploy to this cluster (kind, k3d, a dev AKS) instead of the local one; its namespace must exist (set-up makes it)')
+    .option('--context <name>', 'kubeconfig context (with --kubeconfig)')
     .option('--no-cache', 'reuse neither the Nx cache nor Docker build layers (a cold run; base images are still reused)')
-    .option('--down', 'stop and remove everything a rehearsal started (containers, Service stand-ins, telemetry endpoint, the registry if it started it)')
+    .option('--down', 'stop and remove everything a rehearsal started (containers, Service stand-ins or port-forwards, telemetry endpoint, the local cluster and the registry if it started them)')
     .option('--dry-run', 'with --down: say what would be stopped')
     .option('--json', 'print the outcome as JSON on stdout')
-    .addHelpText('after', '\nExamples:\n  npm run rehearse\n  npm run rehearse -- --env dev,staging,prod\n  npm run rehearse -- --down\n')
+    .addHelpText('after', '\nExamples:\n  npm run rehearse\n  npm run rehearse -- --target kube\n  npm run rehearse -- --env dev,staging,prod\n  npm run rehearse -- --kubeconfig ~/.kube/config --context kind-dev\n  npm run rehearse -- --down\n')
     .action(async (raw) => {
       const options = optionsSchema.parse(raw);
       if (options.down) {
@@ -55,6 +72,9 @@ export function rehearseCommand(): Command {
       if (options.dryRun) throw new CliError('--dry-run applies to --down only (a rehearsal changes only local, disposable state)', ExitCode.usage);
       const envs = options.env.split(',').map((value) => parseEnvironment(value.trim()));
       const ordered = environments.filter((environment) => envs.includes(environment));
+      if (options.context && !options.kubeconfig) throw new CliError('--context selects a context of --kubeconfig: give both', ExitCode.usage);
+      if (options.kubeconfig && !existsSync(options.kubeconfig)) throw new CliError(`--kubeconfig ${options.kubeconfig}: no such file`, ExitCode.usage);
+      const target = await resolveTarget(options.target, options.kubeconfig && path.resolve(options.kubeconfig), shipyardCacheDir());
       const outcome = await rehearse({
         root: workspaceRoot,
         environments: ordered,
@@ -65,6 +85,9 @@ export function rehearseCommand(): Command {
         namespace: defaultNamespace,
         smokeAttempts: options.smokeAttempts,
         cache: options.cache,
+        target,
+        kubeconfig: options.kubeconfig && path.resolve(options.kubeconfig),
+        kubeContext: options.context,
         write,
       });
       if (options.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
@@ -86,6 +109,21 @@ export function rehearseCommand(): Command {
         throw new CliError(`cannot listen: ${(error as Error).message}`, ExitCode.environment);
       }
       process.stderr.write(`[services] listening on 127.0.0.1:${ports.join(',')}\n`);
+      await serveUntilInterrupted(stop);
+    });
+
+  command
+    .command('forward')
+    .description('(started by rehearse with a kube target) keeps kubectl port-forward of each app\'s Service on 127.0.0.1, restarting a forward a rollout ended')
+    .requiredOption('--kubeconfig <file>', 'kubeconfig of the cluster')
+    .option('--context <name>', 'kubeconfig context')
+    .requiredOption('--namespace <name>', 'namespace of the Services')
+    .requiredOption('--forward <app=port>', 'Service and loopback port (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .action(async (raw: { kubeconfig: string; context?: string; namespace: string; forward: string[] }) => {
+      const specs = parseForwards(raw.forward);
+      const kubectl = await defaultKubectl();
+      const stop = keepForwards(specs, { kubeconfig: raw.kubeconfig, context: raw.context, namespace: raw.namespace, kubectl }, (line) => process.stderr.write(`[forward] ${line}\n`));
+      process.stderr.write(`[forward] forwarding ${specs.map((spec) => `127.0.0.1:${spec.port} → svc/${spec.app}`).join(', ')}\n`);
       await serveUntilInterrupted(stop);
     });
 

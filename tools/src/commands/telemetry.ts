@@ -18,6 +18,7 @@ const serveOptions = z.object({
   fault: z.enum(['none', '500', '429', 'hang', 'slow']),
   json: z.boolean().default(false),
   allowOrigin: z.array(z.url({ protocol: /^https?$/ }).transform((value) => new URL(value).origin)).min(1),
+  nodeAddress: z.array(z.ipv4()).default([]),
 });
 
 /** `npm start` serves the storefront on port 3000. */
@@ -42,6 +43,7 @@ export function telemetryCommand(): Command {
     .addOption(new Option('--fault <fault>', 'answer track requests like an ingestion outage (rehearse "ingestion down")').choices(['none', '500', '429', 'hang', 'slow']).default('none'))
     .option('--json', 'print the connection details as one JSON line')
     .option('--allow-origin <origin>', `page origin whose browser SDK may post here (CORS); repeatable; default ${defaultPageOrigins.join(', ')}`, collect)
+    .option('--node-address <ip>', "also name this private address in the certificate: a local cluster's node address, where its pods reach the endpoint through the cluster's forwarder (repeatable)", collect)
     .addHelpText(
       'after',
       '\nThen start a service with the printed variables, e.g.\n' +
@@ -50,7 +52,7 @@ export function telemetryCommand(): Command {
     )
     .action(async (raw: Record<string, unknown>) => {
       const options = serveOptions.parse({ ...raw, allowOrigin: raw.allowOrigin ?? defaultPageOrigins });
-      const cert = await loadOrCreateCertificate(path.resolve(options.certDir));
+      const cert = await loadOrCreateCertificate(path.resolve(options.certDir), new Date(), options.nodeAddress);
       process.stderr.write(`[telemetry] ${cert.generated ? 'generated' : 'reusing'} certificate ${cert.certPath}\n`);
       let endpoint;
       try {

@@ -2,7 +2,10 @@
  * `shipyard rehearse` end to end against the real Docker engine, in a fresh clone of this
  * workspace: a cold rehearsal (every stage, a quote through the storefront, telemetry
  * arrived), a one-line change in one service (only its image and container change), a change
- * that breaks the smoke test (rolled back to the previous digest), and --down (nothing left).
+ * that breaks the smoke test (rolled back to the previous digest), and --down (nothing left);
+ * then `--target kube`: the same release line deployed by the real helm into the local
+ * Kubernetes (upstream binaries, started by the rehearsal), served from pods, telemetry from
+ * the pods, and --down taking the cluster down.
  * Nx runs only `build` here to bound the time; lint and test run in their own CI targets.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,10 +18,24 @@ import { cloneWorkspace, type WorkspaceClone } from './clone';
 import { portLayout, rehearsalPorts } from './ports';
 import type { RehearsalOutcome } from './run-rehearsal';
 import { readState, statePaths } from './state';
+import { clusterLeftovers, clusterStatus, gatherPlatformFacts } from '../cluster/cluster';
+import { preflightProblems } from '../cluster/preflight';
+import { defaultHelm } from '../helm/binary';
+import { shipyardCacheDir } from '../images/cache-dir';
 
 const dockerReachable = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' }).status === 0;
 if (!dockerReachable) process.stderr.write('rehearse.int.spec: SKIPPED — no Docker engine reachable (`docker info` failed); start dockerd to run it\n');
+if (!dockerReachable && (process.env.CI || process.env.TF_BUILD)) throw new Error('rehearse.int.spec must run in CI: no Docker engine reachable (`docker info` failed)');
 const describeWithDocker = dockerReachable ? describe : describe.skip;
+
+// The kube rehearsal needs what `shipyard cluster up` needs; a machine without it skips loudly (a failure under CI).
+const clusterProblems = preflightProblems(gatherPlatformFacts());
+if (clusterProblems.length > 0) {
+  const why = `no local Kubernetes here:\n${clusterProblems.map((problem) => `  - ${problem}`).join('\n')}`;
+  if (process.env.CI || process.env.TF_BUILD) throw new Error(`the kube rehearsal must run in CI: ${why}`);
+  process.stderr.write(`\n*** SKIPPING rehearse --target kube: ${why} ***\n`);
+}
+const itWithCluster = clusterProblems.length > 0 ? it.skip : it;
 
 const portBase = 18600;
 const apps = ['catalog-api', 'checkout-api', 'storefront'];
@@ -27,8 +44,8 @@ jest.setTimeout(6 * 60_000);
 let clone: WorkspaceClone;
 const outcomes: RehearsalOutcome[] = [];
 
-async function rehearse(): Promise<{ code: number; outcome: RehearsalOutcome; stderr: string }> {
-  const result = await clone.shipyard(['rehearse', '--port-base', String(portBase), '--targets', 'build', '--smoke-attempts', '2', '--json']);
+async function rehearse(target: 'docker' | 'kube' = 'docker'): Promise<{ code: number; outcome: RehearsalOutcome; stderr: string }> {
+  const result = await clone.shipyard(['rehearse', '--target', target, '--port-base', String(portBase), '--targets', 'build', '--smoke-attempts', target === 'kube' ? '10' : '2', '--json']);
   let outcome: RehearsalOutcome;
   try {
     outcome = JSON.parse(result.stdout) as RehearsalOutcome;
@@ -144,4 +161,57 @@ describeWithDocker(`shipyard rehearse${dockerReachable ? '' : ' (skipped: no Doc
     for (const port of ports) if (await listening(port)) open.push(port);
     expect(open).toEqual([]);
   });
+
+  itWithCluster(
+    '--target kube: the release deployed by helm into the local Kubernetes it starts, a quote served from pods, telemetry from the pods',
+    async () => {
+      // Back to a release whose smoke test passes: a first deploy has no previous release to roll back to.
+      await clone.git(['revert', '--no-edit', 'HEAD']);
+      const { code, outcome, stderr } = await rehearse('kube');
+      expect({ code, failed: outcome.stages.filter((s) => s.result !== 'ok'), tail: code === 0 ? '' : stderr.split('\n').slice(-30).join('\n') }).toEqual({ code: 0, failed: [], tail: '' });
+      expect(outcome.target).toMatchObject({ kind: 'kube', cluster: 'the local cluster "local"' });
+      expect(outcome.apps.built).toEqual(['checkout-api']);
+      expect(stderr).toContain('cluster local is up in');
+      expect(apps.filter((app) => (outcome.pods.dev[app] ?? []).length === 0)).toEqual([]);
+      expect(Object.keys(outcome.containers)).toEqual([]);
+
+      const response = await fetch(`${outcome.urls.storefront.dev}/api/checkout/quotes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items: [{ productId: 'house-espresso-beans', quantity: 2 }] }),
+      });
+      expect(response.status).toBe(200);
+      const quote = (await response.json()) as { totalCents: number; subtotalCents: number; taxCents: number };
+      expect(quote.totalCents).toBe(quote.subtotalCents + quote.taxCents);
+
+      // Telemetry from the pods: cloud role per service, tagged with the pod's name.
+      for (const app of apps) expect(outcome.telemetry.dev.requests[app]).toBeGreaterThan(0);
+      expect(outcome.telemetry.dev.correlatedOperations).toBeGreaterThan(0);
+
+      const status = await clusterStatus({ cacheDir: shipyardCacheDir(), name: 'local' });
+      const helm = (await defaultHelm()).path;
+      const listed = spawnSync(helm, ['list', '--namespace', 'shipyard', '-o', 'json', '--kubeconfig', status.kubeconfigs?.deployer ?? ''], { encoding: 'utf8' });
+      const releases = JSON.parse(listed.stdout) as Array<{ name: string; status: string }>;
+      expect(releases.map((release) => [release.name, release.status])).toEqual(apps.map((app) => [app, 'deployed']));
+    },
+    20 * 60_000,
+  );
+
+  itWithCluster(
+    '--down after a kube rehearsal stops the port-forwards and takes down the cluster it started',
+    async () => {
+      const state = readState(statePaths(clone.dir));
+      expect(state.cluster).toEqual({ name: 'local', startedByRehearsal: true });
+      const forwards = state.forwards?.pid ?? 0;
+      expect(running(forwards)).toBe(true);
+      const result = await clone.shipyard(['rehearse', '--down']);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('took the local cluster "local" down') });
+      expect(running(forwards)).toBe(false);
+      expect(clusterLeftovers(shipyardCacheDir(), 'local')).toEqual({ processes: [], mounts: [], netns: false, cgroups: [], files: false });
+      const open = [];
+      for (const port of rehearsalPorts(portLayout(portBase, apps), ['dev'])) if (await listening(port)) open.push(port);
+      expect(open).toEqual([]);
+    },
+    5 * 60_000,
+  );
 });

@@ -21,6 +21,10 @@ import { smokeEnvironment } from '../smoke/smoke-step';
 import { docker, exec, lastLines } from './docker-cli';
 import { DockerDeployTarget } from './docker-target';
 import { rehearsalLabel, workspaceId, workspaceLabel } from './docker-run';
+import { clusterDown, defaultClusterName } from '../cluster/cluster';
+import { clusterNetwork } from '../cluster/config';
+import { accepting, type KubeEnvironment, listPods, prepareKubeEnvironment } from './kube-deploy';
+import { clusterHelm, type TargetChoice } from './kube-target';
 import { portLayout, type PortLayout, rehearsalPorts, servicePort, serviceUrls, telemetryPort } from './ports';
 import { ownProcessAlive, readState, type RehearsalState, statePaths, type StatePaths, writeState } from './state';
 import { formatSummary, nxRan, progressLine, type StageRecord } from './summary';
@@ -39,6 +43,11 @@ export interface RehearseOptions {
   smokeAttempts: number;
   /** false: Nx and Docker build layers are not reused (a cold run; the base images still are). */
   cache?: boolean;
+  /** Where the environments are deployed (resolveTarget); default the Docker stand-in. */
+  target?: TargetChoice;
+  /** With a kube target on a cluster the user named. */
+  kubeconfig?: string;
+  kubeContext?: string;
   write: (text: string) => void;
 }
 
@@ -49,7 +58,10 @@ export interface RehearsalOutcome {
   apps: { affected: string[]; built: string[] };
   urls: { storefront: Record<string, string>; telemetry: string; registry: string };
   digests: Record<string, string>;
+  /** docker: the stand-in helm's containers; kube: the cluster and its running pods. */
+  target: { kind: 'docker' | 'kube'; cluster?: string; why: string };
   containers: Record<string, Record<string, string>>;
+  pods: Record<string, Record<string, string[]>>;
   telemetry: Record<string, ReturnType<typeof checkTelemetry>>;
 }
 
@@ -128,7 +140,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     apps: { affected: [], built: [] },
     urls: { storefront: {}, telemetry: `https://127.0.0.1:${telemetryPort(ports)}/`, registry: `https://${registry}` },
     digests: {},
+    target: { kind: options.target?.kind ?? 'docker', why: options.target?.why ?? 'default' },
     containers: {},
+    pods: {},
     telemetry: {},
   };
 
@@ -232,9 +246,30 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     });
     const manifest = JSON.parse(readFileSync(releaseFile, 'utf8')) as { apps: Record<string, { image: { repository: string; tag: string; digest: string } }> };
 
-    // telemetry endpoint and Service stand-ins: started once, kept until --down
+    // telemetry endpoint and (Docker) the Service stand-ins or (Kubernetes) the cluster: started once, kept until --down
     const telemetry = await ensureTelemetry(root, paths, state, ports, env, log);
-    await ensureProxy(root, paths, state, ports, options.environments, env, log);
+    const target = options.target ?? { kind: 'docker', why: 'default' };
+    log(`deploy target: ${target.kind === 'docker' ? 'Docker containers playing helm' : 'Kubernetes'} (${target.why})`);
+    let kube: KubeEnvironment | null = null;
+    if (target.kind === 'docker') await ensureProxy(root, paths, state, ports, options.environments, env, log);
+    else {
+      kube = await prepareKubeEnvironment({
+        target,
+        kubeconfig: options.kubeconfig,
+        context: options.kubeContext,
+        cacheDir: shipyardCacheDir(),
+        registry,
+        namespace: options.namespace,
+        environment: options.environments[0],
+        telemetry: { connectionString: telemetry.connectionString, caFile: telemetry.caFile, hostPort: telemetryPort(ports) },
+        valuesFile: path.join(paths.dir, 'kube-values.yaml'),
+        log,
+      });
+      if (kube.started) state.cluster = { name: defaultClusterName, startedByRehearsal: true };
+      else if (kube.local && !state.cluster) state.cluster = { name: defaultClusterName, startedByRehearsal: false };
+      writeState(paths, state);
+      outcome.target = { kind: 'kube', cluster: kube.describe, why: target.why };
+    }
 
     // 5–7. per environment
     let overall: StageRecord['result'] = 'ok';
@@ -258,7 +293,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       });
 
       const settings = await convergeSettings({ env: environment, timeout: '5m', namespace: options.namespace, registry, caFile: [layout.certFile] }, (line) => log(`[deploy] ${line}`));
-      const target = new DockerDeployTarget({
+      const helm = kube ? clusterHelm(pinnedHelmRunner({ log }), kube.access, kube.valuesFile) : new DockerDeployTarget({
         workspace: workspaceId(root),
         environment,
         namespace: options.namespace,
@@ -270,12 +305,15 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
         helm: pinnedHelmRunner({ log }),
         log: (line) => log(`[containers] ${line}`),
       });
-      const converge = { ...settings, helm: target };
+      const converge = { ...settings, helm };
       await stage(`deploy ${environment}`, async () => {
         const report = await deployRelease(parseReleaseRef(outcome.sha), converge);
         const changed = report.apps.filter((a) => a.action !== 'skip').map((a) => `${a.app} (${a.action})`);
-        return { did: `converged containers to ${outcome.sha.slice(0, 12)}: ${changed.length ? changed.join(', ') : 'nothing changed'}; kept ${report.apps.length - changed.length}` };
+        const what = kube ? `helm releases in ${kube.namespace} on ${kube.describe}` : 'containers';
+        return { did: `converged ${what} to ${outcome.sha.slice(0, 12)}: ${changed.length ? changed.join(', ') : 'nothing changed'}; kept ${report.apps.length - changed.length}` };
       });
+      // The Services on this machine's loopback, at the ports the Docker stand-ins use.
+      if (kube) await ensureForwards(root, paths, state, ports, environment, kube, env, log);
 
       const urls = serviceUrls(ports, environment);
       outcome.urls.storefront[environment] = urls.storefront ?? Object.values(urls)[0];
@@ -298,10 +336,15 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
         if (result.rolledBack) return { did: `FAILED (${failedNames}); rolled back from ${result.rolledBack.from?.slice(0, 12)} to ${result.rolledBack.to.slice(0, 12)}`, result: 'rolled back' };
         throw new StageFailed(`${failedNames}${result.rollbackError ? `; rollback failed: ${result.rollbackError}` : ''}`);
       });
-      outcome.containers[environment] = await runningContainers(root, environment);
+      if (kube) outcome.pods[environment] = await listPods(kube);
+      else outcome.containers[environment] = await runningContainers(root, environment);
       if (smoke === 'rolled back') {
         overall = 'rolled back';
         break;
+      }
+      if (kube && !kube.local) {
+        stages.push({ stage: `telemetry ${environment}`, did: `not checked: the pods of ${kube.describe} cannot reach this machine's endpoint`, durationMs: 0, result: 'skipped' });
+        continue;
       }
       await stage(`telemetry ${environment}`, async () => {
         let verdict = checkTelemetry([], appNames, 'storefront');
@@ -324,7 +367,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     if (!(error instanceof StageFailed)) throw error;
   }
   write(`\n${formatSummary(stages)}\n\n`);
-  for (const [environment, url] of Object.entries(outcome.urls.storefront)) write(`storefront (${environment}): ${url}/\n`);
+  const servedBy = outcome.target.kind === 'kube' ? ` (pods on ${outcome.target.cluster}, namespace ${options.namespace}, through kubectl port-forward)` : '';
+  for (const [environment, url] of Object.entries(outcome.urls.storefront)) write(`storefront (${environment}): ${url}/${servedBy}\n`);
   write(`telemetry:  ${outcome.urls.telemetry}  (JSON: ${outcome.urls.telemetry}api/summary)\nregistry:   ${outcome.urls.registry}\nstop everything: npm run rehearse -- --down\n`);
   return outcome;
 }
@@ -333,6 +377,7 @@ async function checkPorts(root: string, ports: PortLayout, environments: readonl
   const ours = new Set<number>();
   if (ownProcessAlive(state.proxy?.pid)) for (const port of state.proxy?.ports ?? []) ours.add(port);
   if (ownProcessAlive(state.telemetry?.pid)) ours.add(telemetryPort(ports));
+  if (ownProcessAlive(state.forwards?.pid)) for (const port of state.forwards?.ports ?? []) ours.add(port);
   const listed = await docker(['ps', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=${workspaceLabel}=${workspaceId(root)}`, '--format', '{{.Label "shipyard.port"}}']);
   for (const port of listed.stdout.split('\n').filter(Boolean)) ours.add(Number(port));
   const busy: number[] = [];
@@ -355,7 +400,7 @@ async function ensureTelemetry(root: string, paths: StatePaths, state: Rehearsal
     const url = serviceUrls(ports, environment).storefront;
     return url ? ['--allow-origin', url, '--allow-origin', url.replace('127.0.0.1', 'localhost')] : [];
   });
-  const pid = startDetached(root, ['telemetry', 'serve', '--port', String(telemetryPort(ports)), '--data-file', path.join(dataDir, 'envelopes.jsonl'), '--cert-dir', path.join(dataDir, 'cert'), '--reset', '--json', ...origins], logFile, env);
+  const pid = startDetached(root, ['telemetry', 'serve', '--port', String(telemetryPort(ports)), '--data-file', path.join(dataDir, 'envelopes.jsonl'), '--cert-dir', path.join(dataDir, 'cert'), '--reset', '--json', '--node-address', clusterNetwork.nodeIp, ...origins], logFile, env);
   log(`telemetry endpoint started (pid ${pid}, log ${path.relative(root, logFile)})`);
   const details = await waitFor('the telemetry endpoint', 30_000, () => {
     const line = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').find((l) => l.startsWith('{')) : undefined;
@@ -384,6 +429,35 @@ async function ensureProxy(root: string, paths: StatePaths, state: RehearsalStat
   state.proxy = { pid, ports: all };
   writeState(paths, state);
   log(`Service stand-ins listening on 127.0.0.1:${all.join(',')} (pid ${pid})`);
+}
+
+/**
+ * `shipyard rehearse forward` in the background: kubectl port-forward of every app's Service to
+ * the loopback ports the Docker stand-ins would use, kept running (and restarted when a rollout
+ * replaces the pod it was bound to) until --down.
+ */
+async function ensureForwards(root: string, paths: StatePaths, state: RehearsalState, ports: PortLayout, environment: Environment, kube: KubeEnvironment, env: NodeJS.ProcessEnv, log: (line: string) => void) {
+  const wanted = ports.apps.map((app) => ({ app, port: servicePort(ports, environment, app) }));
+  const same = (record: NonNullable<RehearsalState['forwards']>) =>
+    record.kubeconfig === kube.access.kubeconfig && record.context === kube.access.context && record.namespace === kube.namespace && wanted.every((spec) => record.specs.includes(`${spec.app}=${spec.port}`));
+  if (state.forwards && ownProcessAlive(state.forwards.pid)) {
+    if (same(state.forwards)) return;
+    process.kill(state.forwards.pid, 'SIGTERM');
+    await waitFor('the old port-forwards to stop', 10_000, () => (ownProcessAlive(state.forwards?.pid) ? null : true));
+  }
+  const kept = state.forwards && state.forwards.kubeconfig === kube.access.kubeconfig && state.forwards.namespace === kube.namespace ? state.forwards.specs : [];
+  const specs = [...new Set([...kept, ...wanted.map((spec) => `${spec.app}=${spec.port}`)])];
+  const logFile = paths.log('forwards');
+  const args = ['rehearse', 'forward', '--kubeconfig', kube.access.kubeconfig, ...(kube.access.context ? ['--context', kube.access.context] : []), '--namespace', kube.namespace, ...specs.flatMap((spec) => ['--forward', spec])];
+  const pid = startDetached(root, args, logFile, env);
+  const portsOf = specs.map((spec) => Number(spec.split('=')[1]));
+  state.forwards = { pid, specs, ports: portsOf, kubeconfig: kube.access.kubeconfig, context: kube.access.context, namespace: kube.namespace };
+  writeState(paths, state);
+  await waitFor('kubectl port-forward', 60_000, async () => {
+    if (!ownProcessAlive(pid)) throw new CliError(`shipyard rehearse forward exited:\n${readFileSync(logFile, 'utf8')}`, ExitCode.environment);
+    return (await Promise.all(wanted.map((spec) => accepting(spec.port)))).every(Boolean) ? true : null;
+  });
+  log(`Services forwarded to 127.0.0.1:${wanted.map((spec) => spec.port).join(',')} (kubectl port-forward, pid ${pid}, log ${path.relative(root, logFile)})`);
 }
 
 /** The endpoint's JSON API, trusting only its own self-signed certificate. */
@@ -430,7 +504,7 @@ export async function rehearsalDown(root: string, write: (text: string) => void,
     if (!options.dryRun) await docker(['rm', '--force', ...ids]);
     say(`removed ${ids.length} container(s)`);
   }
-  for (const [name, record] of [['Service stand-ins', state.proxy], ['telemetry endpoint', state.telemetry]] as const) {
+  for (const [name, record] of [['Service stand-ins', state.proxy], ['port-forwards', state.forwards], ['telemetry endpoint', state.telemetry]] as const) {
     if (record && ownProcessAlive(record.pid)) {
       if (!options.dryRun) {
         process.kill(record.pid, 'SIGTERM');
@@ -439,6 +513,10 @@ export async function rehearsalDown(root: string, write: (text: string) => void,
       say(`stopped the ${name} (pid ${record.pid})`);
     }
   }
+  if (state.cluster?.startedByRehearsal) {
+    if (!options.dryRun) await clusterDown({ cacheDir: shipyardCacheDir(), name: state.cluster.name, log: (line) => write(`[cluster] ${line}\n`) });
+    say(`took the local cluster "${state.cluster.name}" down`);
+  } else if (state.cluster) say(`left the local cluster "${state.cluster.name}" running (it was up before the rehearsal; \`npx shipyard cluster down\` stops it)`);
   if (state.registry?.startedByRehearsal) {
     if (!options.dryRun) {
       const result = await runShipyardInProcess(['registry', 'down', '--address', state.registry.address], () => undefined);

@@ -8,6 +8,10 @@ export interface RehearsalState {
   registry?: { address: string; startedByRehearsal: boolean };
   telemetry?: { pid: number; url: string; connectionString: string; caFile: string };
   proxy?: { pid: number; ports: number[] };
+  /** kube target: the background kubectl port-forwards (app=port specs) and the cluster they reach. */
+  forwards?: { pid: number; specs: string[]; ports: number[]; kubeconfig: string; context?: string; namespace: string };
+  /** kube target on the local cluster: whether the rehearsal started it (then --down stops it). */
+  cluster?: { name: string; startedByRehearsal: boolean };
   portBase?: number;
   environments?: string[];
 }

@@ -9,13 +9,18 @@ export interface EndpointCertificate {
   generated: boolean;
 }
 
-/** The exporter only speaks https, so the local endpoint needs a certificate Node can be told to trust. */
-export async function loadOrCreateCertificate(cacheDir: string, now = new Date()): Promise<EndpointCertificate> {
+/**
+ * The exporter only speaks https, so the local endpoint needs a certificate Node can be told to trust.
+ * `namespaceIps`: also name these addresses (the local cluster's node address, where pods reach
+ * the endpoint through the cluster's forwarder).
+ */
+export async function loadOrCreateCertificate(cacheDir: string, now = new Date(), namespaceIps: readonly string[] = []): Promise<EndpointCertificate> {
   const certificate = await ensureLocalCertificate({
     certFile: path.join(cacheDir, 'ingestion-cert.pem'),
     keyFile: path.join(cacheDir, 'ingestion-key.pem'),
     commonName: 'shipyard local ingestion',
     ips: ['127.0.0.1', '::1'],
+    namespaceIps,
     dnsNames: ['localhost'],
     validDays: 365,
     // Regenerate a day before expiry rather than fail a run at midnight.

@@ -86,6 +86,19 @@ describe('local certificates (registry and telemetry endpoint)', () => {
     ).rejects.toThrow('a local certificate names loopback addresses only, not 10.0.0.1');
   });
 
+  it('names a private address of a network namespace only when asked, and never a public one', async () => {
+    const request = { certFile: path.join(dir, 'c.pem'), keyFile: path.join(dir, 'k.pem'), commonName: 't', ips: ['127.0.0.1'], validDays: 1, renewBeforeMs: 0 };
+    await expect(ensureLocalCertificate({ ...request, namespaceIps: ['8.8.8.8'] })).rejects.toThrow("a network namespace's address is a private IPv4 address, not 8.8.8.8");
+    await expect(ensureLocalCertificate({ ...request, namespaceIps: ['169.254.169.254'] })).rejects.toThrow('not 169.254.169.254');
+    const plain = await ensureLocalCertificate(request);
+    const widened = await ensureLocalCertificate({ ...request, namespaceIps: ['10.231.0.1'] });
+    // The cached certificate did not name the node address: replaced, and the new one names both.
+    expect(widened.generated).toBe(true);
+    expect(widened.cert).not.toBe(plain.cert);
+    expect(opensslText(widened.certFile)).toMatch(/IP Address:127\.0\.0\.1.*IP Address:10\.231\.0\.1/s);
+    expect((await ensureLocalCertificate({ ...request, namespaceIps: ['10.231.0.1'] })).generated).toBe(false);
+  });
+
   it('keeps the private key readable by its owner only', async () => {
     const layout = registryLayout(path.join(dir, 'cache'));
     await ensureRegistryCertificate(layout, '127.0.0.1');

@@ -17,6 +17,11 @@ export interface LocalCertificateRequest {
   commonName: string;
   /** IP addresses to name; each must be loopback (127.0.0.0/8 or ::1). */
   ips: readonly string[];
+  /**
+   * Private IPv4 addresses that exist only inside a network namespace shipyard created (the local
+   * cluster's node address, where its pods reach a loopback service through a forwarder).
+   */
+  namespaceIps?: readonly string[];
   /** Host names to name; only localhost. */
   dnsNames?: readonly ('localhost')[];
   validDays: number;
@@ -34,6 +39,7 @@ export interface LocalCertificate {
 }
 
 const isLoopbackIp = (ip: string) => (net.isIPv4(ip) && ip.startsWith('127.')) || ip === '::1';
+const isPrivateIpv4 = (ip: string) => net.isIPv4(ip) && /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(ip);
 
 /**
  * True when the PEM is a leaf certificate (not a CA), names every IP in `ips` and stays valid
@@ -54,9 +60,11 @@ export function leafCertificateCovers(pem: string, ips: readonly string[], renew
 /** Reuses the certificate in certFile/keyFile when it still fits, else writes a new one (key mode 0600). */
 export async function ensureLocalCertificate(request: LocalCertificateRequest): Promise<LocalCertificate> {
   const now = request.now ?? new Date();
-  const ips = [...new Set(request.ips)];
-  const refused = ips.filter((ip) => !isLoopbackIp(ip));
+  const refused = request.ips.filter((ip) => !isLoopbackIp(ip));
   if (refused.length > 0) throw new Error(`a local certificate names loopback addresses only, not ${refused.join(', ')}`);
+  const outside = (request.namespaceIps ?? []).filter((ip) => !isPrivateIpv4(ip));
+  if (outside.length > 0) throw new Error(`a network namespace's address is a private IPv4 address, not ${outside.join(', ')}`);
+  const ips = [...new Set([...request.ips, ...(request.namespaceIps ?? [])])];
   const { certFile, keyFile } = request;
   if (existsSync(certFile) && existsSync(keyFile)) {
     const cert = readFileSync(certFile, 'utf8');
