@@ -10,7 +10,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { oneLineChange } from './benchmark';
 import { workspaceId } from './docker-run';
@@ -18,6 +17,7 @@ import { cloneWorkspace, type WorkspaceClone } from './clone';
 import { portLayout, rehearsalPorts } from './ports';
 import type { RehearsalOutcome } from './run-rehearsal';
 import { readState, statePaths } from './state';
+import { accepting } from './kube-deploy';
 import { clusterLeftovers, clusterStatus, gatherPlatformFacts } from '../cluster/cluster';
 import { preflightProblems } from '../cluster/preflight';
 import { defaultHelm } from '../helm/binary';
@@ -71,16 +71,6 @@ function running(pid: number): boolean {
   }
 }
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describeWithDocker(`shipyard rehearse${dockerReachable ? '' : ' (skipped: no Docker engine reachable)'}`, () => {
   beforeAll(async () => {
@@ -158,7 +148,7 @@ describeWithDocker(`shipyard rehearse${dockerReachable ? '' : ' (skipped: no Doc
     expect(pids.filter(running)).toEqual([]);
     const ports = rehearsalPorts(portLayout(portBase, apps), ['dev']);
     const open = [];
-    for (const port of ports) if (await listening(port)) open.push(port);
+    for (const port of ports) if (await accepting(port)) open.push(port);
     expect(open).toEqual([]);
   });
 
@@ -209,7 +199,7 @@ describeWithDocker(`shipyard rehearse${dockerReachable ? '' : ' (skipped: no Doc
       expect(running(forwards)).toBe(false);
       expect(clusterLeftovers(shipyardCacheDir(), 'local')).toEqual({ processes: [], mounts: [], netns: false, cgroups: [], files: false });
       const open = [];
-      for (const port of rehearsalPorts(portLayout(portBase, apps), ['dev'])) if (await listening(port)) open.push(port);
+      for (const port of rehearsalPorts(portLayout(portBase, apps), ['dev'])) if (await accepting(port)) open.push(port);
       expect(open).toEqual([]);
     },
     5 * 60_000,
