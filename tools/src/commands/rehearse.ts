@@ -114,12 +114,16 @@ export function rehearseCommand(): Command {
 
   command
     .command('forward')
-    .description('(started by rehearse with a kube target) keeps kubectl port-forward of each app\'s Service on 127.0.0.1, restarting a forward a rollout ended')
-    .requiredOption('--kubeconfig <file>', 'kubeconfig of the cluster')
-    .option('--context <name>', 'kubeconfig context')
+    .description(
+      "(started by rehearse with a kube target) keeps kubectl port-forward of each app's Service on 127.0.0.1, restarting a forward a rollout ended; " +
+        "the cluster is rehearse's --kubeconfig (and --context), e.g. shipyard rehearse --kubeconfig k.yaml forward --namespace shipyard --forward storefront=18002",
+    )
     .requiredOption('--namespace <name>', 'namespace of the Services')
     .requiredOption('--forward <app=port>', 'Service and loopback port (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
-    .action(async (raw: { kubeconfig: string; context?: string; namespace: string; forward: string[] }) => {
+    .action(async (_raw: unknown, self: Command) => {
+      // --kubeconfig and --context belong to `rehearse` itself: commander gives them to the parent.
+      const raw = z.object({ kubeconfig: z.string().optional(), context: z.string().optional(), namespace: z.string(), forward: z.array(z.string()) }).parse(self.optsWithGlobals());
+      if (!raw.kubeconfig) throw new CliError('rehearse forward needs the cluster: shipyard rehearse --kubeconfig <file> forward …', ExitCode.usage);
       const specs = parseForwards(raw.forward);
       const kubectl = await defaultKubectl();
       const stop = keepForwards(specs, { kubeconfig: raw.kubeconfig, context: raw.context, namespace: raw.namespace, kubectl }, (line) => process.stderr.write(`[forward] ${line}\n`));

@@ -52,6 +52,8 @@ export async function prepareKubeEnvironment(options: {
   environment: Environment;
   telemetry: { connectionString: string; caFile: string; hostPort: number };
   valuesFile: string;
+  /** Called just before the local cluster is started by this rehearsal. */
+  starting: () => void;
   log: Log;
 }): Promise<KubeEnvironment> {
   const { log } = options;
@@ -77,6 +79,7 @@ export async function prepareKubeEnvironment(options: {
   let started = false;
   if (!status.up) {
     log(`starting the local cluster "${defaultClusterName}" (shipyard cluster up)`);
+    options.starting();
     await clusterUp({ cacheDir: options.cacheDir, name: defaultClusterName, apiPort: defaultApiPort, registry: options.registry, log: (line) => log(`[cluster] ${line}`) });
     status = await clusterStatus({ cacheDir: options.cacheDir, name: defaultClusterName });
     started = true;

@@ -250,25 +250,34 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     const telemetry = await ensureTelemetry(root, paths, state, ports, env, log);
     const target = options.target ?? { kind: 'docker', why: 'default' };
     log(`deploy target: ${target.kind === 'docker' ? 'Docker containers playing helm' : 'Kubernetes'} (${target.why})`);
-    let kube: KubeEnvironment | null = null;
+    // Set inside the cluster stage (a closure: TypeScript would otherwise narrow it to null).
+    let kube = null as KubeEnvironment | null;
     if (target.kind === 'docker') await ensureProxy(root, paths, state, ports, options.environments, env, log);
     else {
-      kube = await prepareKubeEnvironment({
-        target,
-        kubeconfig: options.kubeconfig,
-        context: options.kubeContext,
-        cacheDir: shipyardCacheDir(),
-        registry,
-        namespace: options.namespace,
-        environment: options.environments[0],
-        telemetry: { connectionString: telemetry.connectionString, caFile: telemetry.caFile, hostPort: telemetryPort(ports) },
-        valuesFile: path.join(paths.dir, 'kube-values.yaml'),
-        log,
+      await stage('cluster', async () => {
+        const prepared = await prepareKubeEnvironment({
+          target,
+          kubeconfig: options.kubeconfig,
+          context: options.kubeContext,
+          cacheDir: shipyardCacheDir(),
+          registry,
+          namespace: options.namespace,
+          environment: options.environments[0],
+          telemetry: { connectionString: telemetry.connectionString, caFile: telemetry.caFile, hostPort: telemetryPort(ports) },
+          valuesFile: path.join(paths.dir, 'kube-values.yaml'),
+          // Recorded before `cluster up` runs, so --down takes down even a cluster whose start failed half-way.
+          starting: () => {
+            state.cluster = { name: defaultClusterName, startedByRehearsal: true };
+            writeState(paths, state);
+          },
+          log,
+        });
+        if (prepared.local && !state.cluster) state.cluster = { name: defaultClusterName, startedByRehearsal: false };
+        writeState(paths, state);
+        kube = prepared;
+        outcome.target = { kind: 'kube', cluster: prepared.describe, why: target.why };
+        return { did: `${prepared.started ? 'started' : 'using'} ${prepared.describe}; namespace ${prepared.namespace} set up (connection Secret${prepared.local ? ", the endpoint's certificate; pods report to the local endpoint" : ''})` };
       });
-      if (kube.started) state.cluster = { name: defaultClusterName, startedByRehearsal: true };
-      else if (kube.local && !state.cluster) state.cluster = { name: defaultClusterName, startedByRehearsal: false };
-      writeState(paths, state);
-      outcome.target = { kind: 'kube', cluster: kube.describe, why: target.why };
     }
 
     // 5–7. per environment
@@ -310,10 +319,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
         const report = await deployRelease(parseReleaseRef(outcome.sha), converge);
         const changed = report.apps.filter((a) => a.action !== 'skip').map((a) => `${a.app} (${a.action})`);
         const what = kube ? `helm releases in ${kube.namespace} on ${kube.describe}` : 'containers';
+        // The Services on this machine's loopback, at the ports the Docker stand-ins use.
+        if (kube) await ensureForwards(root, paths, state, ports, environment, kube, env, log);
         return { did: `converged ${what} to ${outcome.sha.slice(0, 12)}: ${changed.length ? changed.join(', ') : 'nothing changed'}; kept ${report.apps.length - changed.length}` };
       });
-      // The Services on this machine's loopback, at the ports the Docker stand-ins use.
-      if (kube) await ensureForwards(root, paths, state, ports, environment, kube, env, log);
 
       const urls = serviceUrls(ports, environment);
       outcome.urls.storefront[environment] = urls.storefront ?? Object.values(urls)[0];
@@ -448,7 +457,7 @@ async function ensureForwards(root: string, paths: StatePaths, state: RehearsalS
   const kept = state.forwards && state.forwards.kubeconfig === kube.access.kubeconfig && state.forwards.namespace === kube.namespace ? state.forwards.specs : [];
   const specs = [...new Set([...kept, ...wanted.map((spec) => `${spec.app}=${spec.port}`)])];
   const logFile = paths.log('forwards');
-  const args = ['rehearse', 'forward', '--kubeconfig', kube.access.kubeconfig, ...(kube.access.context ? ['--context', kube.access.context] : []), '--namespace', kube.namespace, ...specs.flatMap((spec) => ['--forward', spec])];
+  const args = ['rehearse', '--kubeconfig', kube.access.kubeconfig, ...(kube.access.context ? ['--context', kube.access.context] : []), 'forward', '--namespace', kube.namespace, ...specs.flatMap((spec) => ['--forward', spec])];
   const pid = startDetached(root, args, logFile, env);
   const portsOf = specs.map((spec) => Number(spec.split('=')[1]));
   state.forwards = { pid, specs, ports: portsOf, kubeconfig: kube.access.kubeconfig, context: kube.access.context, namespace: kube.namespace };
