@@ -88,7 +88,7 @@ export function parseEnvironment(value: string): Environment {
  * shares in that environment (charts/environments/<env>.yaml, required), then the chart's own
  * overlay (values-<env>.yaml) when it has one.
  */
-export function environmentValueFiles(chart: ChartInfo, environment: Environment, chartsRoot = defaultChartsRoot): string[] {
+export function environmentValueFiles(chart: Pick<ChartInfo, 'name' | 'dir'>, environment: Environment, chartsRoot = defaultChartsRoot): string[] {
   const shared = path.join(chartsRoot, 'environments', `${environment}.yaml`);
   if (!existsSync(shared)) throw new CliError(`${chart.name} (${environment}): missing values file ${path.relative(workspaceRoot, shared)}`, ExitCode.usage);
   const overlay = path.join(chart.dir, `values-${environment}.yaml`);

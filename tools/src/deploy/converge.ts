@@ -17,6 +17,8 @@ export interface ConvergeOptions extends HelmTarget {
   dryRun: boolean;
   /** Plan as if no app were installed (no cluster needed): for rehearsals and for checking the commands. */
   assumeNotInstalled?: boolean;
+  /** CA certificate helm trusts to pull the charts from the registry (one file; see settings.ts). */
+  caFile?: string;
   /** Dry run only: renders the apps that would change with the same values (helm template), so a broken chart shows before a deploy. */
   renderCheck?: (apps: DesiredApp[]) => Promise<void>;
   chartsRoot?: string;
@@ -66,22 +68,22 @@ async function restore(changed: Array<{ app: string; before: DeployedState }>, o
 }
 
 /**
- * Converges the environment to `target`: verifies every image is in the registry, reads each
- * app's helm state, plans (skip/upgrade/recover/rollback) and carries the plan out app by app
+ * Converges the environment to `target`: verifies every image and chart is in the registry, reads
+ * each app's helm state, plans (skip/upgrade/recover) and carries the plan out app by app
  * (or only prints it with dryRun). On a failure the apps already changed are put back.
  */
 export async function converge(target: PulledRelease, options: ConvergeOptions): Promise<PlannedApp[]> {
   const { log } = options;
   await options.store.requireComplete(target.manifest);
-  log(`release ${target.manifest.gitSha.slice(0, 12)}: all ${Object.keys(target.manifest.apps).length} images verified in ${options.store.registry}`);
-  const apps = desiredApps({ manifest: target.manifest, registry: options.store.registry, environment: options.environment, chartsRoot: options.chartsRoot, root: options.root });
+  log(`release ${target.manifest.gitSha.slice(0, 12)}: all ${Object.keys(target.manifest.apps).length} images and charts verified in ${options.store.registry}`);
+  const apps = desiredApps({ manifest: target.manifest, registry: options.store.registry, environment: options.environment, caFile: options.caFile, chartsRoot: options.chartsRoot, root: options.root });
   const states = await readStates(apps, options);
   const planned = apps.map((app, index) => {
     const plan = planApp(app, states[index]);
     return { ...plan, image: app.image.reference, commands: commandsFor(plan, app, options).map(formatHelmCommand) };
   });
   for (const plan of planned) {
-    log(`${plan.app}: ${plan.recover ? `recover (${plan.recover.kind}) then ` : ''}${plan.action}${plan.revision ? ` to revision ${plan.revision}` : ''} — ${plan.reasons.join('; ')}`);
+    log(`${plan.app}: ${plan.recover ? `recover (${plan.recover.kind}) then ` : ''}${plan.action} — ${plan.reasons.join('; ')}`);
   }
   if (options.dryRun) {
     if (options.renderCheck) await options.renderCheck(apps.filter((_, index) => planned[index].action === 'upgrade'));
@@ -91,10 +93,10 @@ export async function converge(target: PulledRelease, options: ConvergeOptions):
   for (const [index, plan] of planned.entries()) {
     const commands = commandsFor(plan, apps[index], options);
     if (commands.length === 0) continue;
-    log(`${plan.app}: ${plan.action === 'skip' ? 'recovering' : plan.action === 'upgrade' ? 'upgrading' : 'rolling back'}…`);
+    log(`${plan.app}: ${plan.action === 'skip' ? 'recovering' : 'upgrading'}…`);
     for (const args of commands) {
       log(`$ ${formatHelmCommand(args)}`);
-      const result = await options.helm.run(args, { stream: args[0] !== 'dependency' });
+      const result = await options.helm.run(args, { stream: true });
       if (result.code !== 0) {
         const notes = await restore(changed, options);
         throw new CliError(

@@ -9,28 +9,35 @@ export const releaseRepository = 'shipyard/releases';
 const gitSha = z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character git commit sha');
 const digest = z.string().regex(digestPattern, 'must be sha256: followed by 64 lowercase hex characters');
 const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a kebab-case name');
+/** Repository path inside the registry (no host): the release is the same document in every registry it is promoted to. */
+const repository = z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, 'must be a repository path without registry host');
+
+/** The version this shipyard writes and reads. 1 recorded charts by the content of a checkout folder. */
+export const releaseSchemaVersion = 2;
 
 export const releaseAppSchema = z.strictObject({
   image: z.strictObject({
-    /** Repository path inside the registry (no host): the release is the same document in every registry it is promoted to. */
-    repository: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, 'must be a repository path without registry host'),
+    repository,
     /** The tag the image was pushed with (its git sha); informational, deploys use the digest. */
     tag: z.string().min(1),
     digest,
   }),
+  /** The packaged chart as an OCI artifact (shipyard charts push): deploy installs oci://<registry>/<repository>@<digest>. */
   chart: z.strictObject({
     name: kebab,
+    /** <Chart.yaml version>-<short sha of the commit it was pushed for>; also its tag. */
     version: z.string().min(1),
-    /** Content digest of the chart folder and its file:// dependencies (see chart-digest.ts). */
+    repository,
+    /** Digest of the chart's OCI manifest, as helm push printed it. */
     digest,
   }),
-  /** The commit the image was built from: the release's own sha, or an earlier one for carried-over apps. */
+  /** The commit the image was built from: the release's own sha, or an earlier one for carried-over images. */
   gitSha,
 });
 export type ReleaseApp = z.infer<typeof releaseAppSchema>;
 
 export const releaseManifestSchema = z.strictObject({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(releaseSchemaVersion),
   /** The commit this release was made from (its tag in shipyard/releases). */
   gitSha,
   /** The release the carried-over entries came from; null when every app was built for this one. */
@@ -58,8 +65,16 @@ export function parseRelease(text: string, source: string): ReleaseManifest {
     throw new CliError(`${source} is not JSON: ${(error as Error).message}`, ExitCode.usage);
   }
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== undefined && version !== 1) {
-    throw new CliError(`${source} has schemaVersion ${JSON.stringify(version)}; this shipyard reads schemaVersion 1 (upgrade the CLI)`, ExitCode.usage);
+  if (version === 1) {
+    // A version-1 chart entry is the content digest of a checkout folder: nothing in a registry to install from.
+    throw new CliError(
+      `${source} has schemaVersion 1 (charts recorded by checkout content); this shipyard reads schemaVersion ${releaseSchemaVersion} (charts as OCI artifacts). ` +
+        'Make a complete release with it: push every chart (shipyard charts push --all) and build every image, or pass --previous a release of schemaVersion 2',
+      ExitCode.usage,
+    );
+  }
+  if (version !== undefined && version !== releaseSchemaVersion) {
+    throw new CliError(`${source} has schemaVersion ${JSON.stringify(version)}; this shipyard reads schemaVersion ${releaseSchemaVersion} (upgrade the CLI)`, ExitCode.usage);
   }
   const parsed = releaseManifestSchema.safeParse(data);
   if (!parsed.success) {

@@ -1,3 +1,4 @@
+import { chartReference } from '../charts/publish';
 import { CliError, ExitCode } from '../cli/errors';
 import { type Descriptor, emptyConfig, type ImageManifest, mediaTypes, readAll, sha256Digest } from './oci';
 import { isNotFound, type RegistryClient, registryError } from './registry-access';
@@ -13,8 +14,10 @@ export interface PulledRelease {
   artifactMediaType: string;
 }
 
-export interface ImageCheck {
+/** One artifact a release deploys: an app's image or its chart. */
+export interface ArtifactCheck {
   app: string;
+  kind: 'image' | 'chart';
   reference: string;
   ok: boolean;
   problem?: string;
@@ -121,30 +124,32 @@ export class ReleaseStore {
     }
   }
 
-  /** Checks that every image of the release exists in this registry, by digest. */
-  async verify(manifest: ReleaseManifest): Promise<ImageCheck[]> {
-    return Promise.all(
-      Object.entries(manifest.apps).map(async ([app, entry]): Promise<ImageCheck> => {
-        const reference = imageReference(this.registry, entry);
-        try {
-          const found = await this.client.content(entry.image.repository).getManifest(entry.image.digest);
-          if (found.digest !== entry.image.digest) return { app, reference, ok: false, problem: `registry answered with ${found.digest}` };
-          return { app, reference, ok: true };
-        } catch (error) {
-          if (isNotFound(error)) return { app, reference, ok: false, problem: 'not found in the registry' };
-          if ((error as Error).name === 'DigestMismatchError') return { app, reference, ok: false, problem: (error as Error).message };
-          throw registryError(error, this.registry, `checking ${reference}`);
-        }
-      }),
-    );
+  /** Checks that every image and chart of the release exists in this registry, by digest (per app: image, then chart). */
+  async verify(manifest: ReleaseManifest): Promise<ArtifactCheck[]> {
+    const check = async (app: string, kind: ArtifactCheck['kind'], repository: string, digest: string, reference: string): Promise<ArtifactCheck> => {
+      try {
+        const found = await this.client.content(repository).getManifest(digest);
+        if (found.digest !== digest) return { app, kind, reference, ok: false, problem: `registry answered with ${found.digest}` };
+        return { app, kind, reference, ok: true };
+      } catch (error) {
+        if (isNotFound(error)) return { app, kind, reference, ok: false, problem: 'not found in the registry' };
+        if ((error as Error).name === 'DigestMismatchError') return { app, kind, reference, ok: false, problem: (error as Error).message };
+        throw registryError(error, this.registry, `checking ${reference}`);
+      }
+    };
+    const checks = Object.entries(manifest.apps).flatMap(([app, entry]) => [
+      check(app, 'image', entry.image.repository, entry.image.digest, imageReference(this.registry, entry)),
+      check(app, 'chart', entry.chart.repository, entry.chart.digest, chartReference(this.registry, entry.chart)),
+    ]);
+    return Promise.all(checks);
   }
 
-  /** verify(), failing with every missing image listed. */
-  async requireComplete(manifest: ReleaseManifest): Promise<ImageCheck[]> {
+  /** verify(), failing with every missing image and chart listed. */
+  async requireComplete(manifest: ReleaseManifest): Promise<ArtifactCheck[]> {
     const checks = await this.verify(manifest);
     const bad = checks.filter((check) => !check.ok);
     if (bad.length > 0) {
-      throw new CliError(`release ${manifest.gitSha} is not deployable from ${this.registry}:\n${bad.map((c) => `  ${c.app}: ${c.reference}: ${c.problem}`).join('\n')}`, ExitCode.failed);
+      throw new CliError(`release ${manifest.gitSha} is not deployable from ${this.registry}:\n${bad.map((c) => `  ${c.app} ${c.kind}: ${c.reference}: ${c.problem}`).join('\n')}`, ExitCode.failed);
     }
     return checks;
   }

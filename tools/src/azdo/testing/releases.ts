@@ -6,13 +6,13 @@ import type { Environment } from '../../charts/layout';
 /** A valid release manifest: one image per app, digests from one hex character each. */
 export function releaseFor(gitSha: string, images: Record<string, string>): ReleaseManifest {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     gitSha,
     previous: null,
     apps: Object.fromEntries(
       Object.entries(images).map(([app, image]) => [
         app,
-        { image: { repository: `shipyard/${app}`, tag: gitSha, digest: `sha256:${image.repeat(64)}` }, chart: { name: app, version: '0.1.0', digest: `sha256:${'0'.repeat(64)}` }, gitSha },
+        { image: { repository: `shipyard/${app}`, tag: gitSha, digest: `sha256:${image.repeat(64)}` }, chart: { name: app, version: '0.1.0', repository: `helm/${app}`, digest: `sha256:${'0'.repeat(64)}` }, gitSha },
       ]),
     ),
   };
