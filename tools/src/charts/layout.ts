@@ -59,17 +59,6 @@ export function readChart(dir: string): ChartInfo {
   return { name: chart.name, dir, type: chart.type, role, version: chart.version, localDependencies };
 }
 
-/**
- * Folders that need `helm dependency update`, dependencies first, the chart last: helm packs a
- * file:// dependency as it finds it and does not build that dependency's own dependencies
- * (charts/service needs charts/common inside before a service chart packs it).
- */
-export function dependencyBuildOrder(chart: ChartInfo, seen = new Set<string>()): string[] {
-  if (seen.has(chart.dir) || chart.localDependencies.length === 0) return [];
-  seen.add(chart.dir);
-  return [...chart.localDependencies.flatMap((dir) => dependencyBuildOrder(readChart(dir), seen)), chart.dir];
-}
-
 /** The chart named, or a usage error listing the charts there are. */
 export function findChart(name: string, chartsRoot = defaultChartsRoot): ChartInfo {
   const charts = listCharts(chartsRoot);

@@ -16,7 +16,7 @@ export function renderCheck(environment: Environment, namespace: string, log: (l
       if (result.code !== 0) throw new CliError(`helm template ${app.app} (${app.chartRef}) failed:\n${(result.stderr || result.stdout).trim()}`, ExitCode.failed);
       const objects = parseManifests(result.stdout);
       const images = [...new Set(result.stdout.match(/image: "?[^"\s]+"?/g) ?? [])].map((line) => line.replace(/^image: "?|"$/g, ''));
-      log(`${app.app}: rendered ${objects.length} objects for ${environment} (chart ${app.chart.version}); image ${images.join(', ')}`);
+      log(`${app.app}: rendered ${objects.length} objects for ${environment}; image ${images.join(', ')}`);
     }
   };
 }
