@@ -1,5 +1,6 @@
-import { releaseRepository } from '../release/release-manifest';
-import { ReleaseStore } from '../release/release-store';
+import { emptyConfig, mediaTypes } from '../release/oci';
+import { type ReleaseManifest, releaseRepository } from '../release/release-manifest';
+import { releaseArtifactManifest, ReleaseStore } from '../release/release-store';
 import { MemoryRegistry } from '../release/testing/memory-registry';
 import { type ConvergeOptions, deployRelease, rollbackEnvironment } from './converge';
 import { deployDescription } from './deployed-state';
@@ -14,6 +15,19 @@ const shaA = 'a'.repeat(40);
 const shaB = 'b'.repeat(40);
 
 const publish = publishRelease;
+
+/** A release as the previous shipyard pushed it (schemaVersion 1: each chart by the content digest of its checkout folder), tagged by sha and `tags`. */
+async function pushVersionOne(registry: MemoryRegistry, manifest: ReleaseManifest, tags: string[]): Promise<string> {
+  const apps = Object.fromEntries(Object.entries(manifest.apps).map(([app, entry]) => [app, { ...entry, chart: { name: entry.chart.name, version: '0.1.0', digest: `sha256:${'9'.repeat(64)}` } }]));
+  const document = Buffer.from(JSON.stringify({ ...manifest, schemaVersion: 1, apps }));
+  const content = registry.content(releaseRepository);
+  const config = await content.uploadBlob(emptyConfig);
+  await content.uploadBlob(document);
+  const artifact = Buffer.from(JSON.stringify(releaseArtifactManifest(document, config.digest, manifest)));
+  let digest = '';
+  for (const tag of [manifest.gitSha, ...tags]) digest = (await content.setManifest(artifact, { tag, mediaType: mediaTypes.ociManifest })).digest;
+  return digest;
+}
 
 function setup() {
   const registry = new MemoryRegistry();
@@ -238,6 +252,21 @@ describe('deploy --rollback: back to the previous release', () => {
     expect(tags['env-dev']).toBe(tags[shaA]);
     expect(tags['env-dev-failed']).toBe(second.release.digest);
     expect(tags['env-dev-previous']).toBe(tags[shaA]);
+  });
+
+  it('moves a pointer at a schemaVersion 1 release to -previous, carries its images over, and refuses to roll back to it', async () => {
+    const { registry, helm, options } = setup();
+    const current = await publish(registry, shaA, names);
+    // The environment runs the release of shaB made by the previous shipyard.
+    const legacy = await pushVersionOne(registry, { ...current, gitSha: shaB }, ['env-dev']);
+    const carried = await new ReleaseStore(registry).findCarrySource({ ...sha, tag: shaB });
+    expect(carried?.manifest.apps.storefront).toEqual({ image: current.apps.storefront.image, chart: null, gitSha: shaA });
+    const report = await deployRelease({ ...sha, tag: shaA }, options);
+    expect(report.before).toEqual({ gitSha: shaB, digest: legacy });
+    expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBe(legacy);
+    helm.calls.length = 0;
+    await expect(rollbackEnvironment(options)).rejects.toThrow(/has schemaVersion 1 \(charts recorded by checkout content\); this shipyard deploys schemaVersion 2/);
+    expect(helm.changes()).toEqual([]);
   });
 
   it('explains when there is nothing to roll back to', async () => {

@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../cli/errors';
 import type { Environment } from '../charts/layout';
 import { pointerTags, type ReleaseRef } from '../release/release-ref';
-import type { PulledRelease, ReleaseStore } from '../release/release-store';
+import type { PulledRelease, ReleaseHandle, ReleaseStore } from '../release/release-store';
 import { type DeployedState, readDeployedState } from './deployed-state';
 import { desiredApps } from './desired';
 import { commandsFor, type HelmTarget } from './helm-commands';
@@ -42,7 +42,7 @@ export interface DeployReport {
   pointer: string;
 }
 
-const identity = (release: PulledRelease) => ({ gitSha: release.manifest.gitSha, digest: release.digest });
+const identity = (release: ReleaseHandle) => ({ gitSha: release.manifest.gitSha, digest: release.digest });
 
 async function readStates(apps: DesiredApp[], options: ConvergeOptions): Promise<DeployedState[]> {
   if (options.assumeNotInstalled) return apps.map(() => ({ installed: false }));
@@ -119,7 +119,8 @@ export async function converge(target: PulledRelease, options: ConvergeOptions):
 export async function deployRelease(ref: ReleaseRef, options: ConvergeOptions): Promise<DeployReport> {
   const tags = pointerTags(options.environment);
   const target = await options.store.pull(ref);
-  const before = await options.store.find({ kind: 'pointer', tag: tags.current, environment: options.environment });
+  // Only named and re-tagged: a pointer at a release of an earlier schemaVersion still moves to -previous.
+  const before = await options.store.findHandle({ kind: 'pointer', tag: tags.current, environment: options.environment });
   options.log(`${options.environment} runs ${before ? `release ${before.manifest.gitSha.slice(0, 12)}` : 'nothing yet'}; converging to ${target.manifest.gitSha.slice(0, 12)}`);
   const apps = await converge(target, options);
   const moves = before?.digest === target.digest ? [] : [...(before ? [[before, tags.previous] as const] : []), [target, tags.current] as const];
@@ -142,7 +143,7 @@ export async function deployRelease(ref: ReleaseRef, options: ConvergeOptions): 
 export async function rollbackEnvironment(options: ConvergeOptions): Promise<DeployReport> {
   const tags = pointerTags(options.environment);
   const pointer = (tag: string): ReleaseRef => ({ kind: 'pointer', tag, environment: options.environment });
-  const current = await options.store.find(pointer(tags.current));
+  const current = await options.store.findHandle(pointer(tags.current));
   if (!current) throw new CliError(`nothing to roll back: ${tags.current} does not exist (nothing was deployed to ${options.environment} by shipyard deploy)`, ExitCode.failed);
   const previous = await options.store.find(pointer(tags.previous));
   if (!previous) {

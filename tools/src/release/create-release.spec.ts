@@ -97,6 +97,21 @@ describe('createRelease', () => {
     for (const app of ['catalog-api', 'checkout-api', 'storefront']) expect(created.manifest.apps[app].chart).toEqual(previous.manifest.apps[app].chart);
   });
 
+  it('carries the images of a schemaVersion 1 release over, but not its charts (checkout content, no artifact)', () => {
+    const first = previousRelease();
+    const legacy: PreviousRelease = {
+      ...first,
+      manifest: { schemaVersion: 1, gitSha: first.manifest.gitSha, apps: Object.fromEntries(Object.entries(first.manifest.apps).map(([app, entry]) => [app, { ...entry, chart: null }])) },
+    };
+    const created = createRelease({ sha: sha('b'), registry, apps, images: { storefront: image('storefront', '9') }, charts: allCharts('5'), previous: legacy });
+    expect(created.carried).toEqual(['catalog-api', 'checkout-api']);
+    expect(created.manifest.apps['catalog-api'].image).toEqual(first.manifest.apps['catalog-api'].image);
+    expect(created.manifest.apps['catalog-api'].chart).toEqual({ name: 'catalog-api', ...chart('catalog-api', '5') });
+    expect(() => createRelease({ sha: sha('b'), registry, apps, images: {}, charts: { storefront: chart('storefront', '5') }, previous: legacy })).toThrow(
+      /no chart for catalog-api, checkout-api: .*the previous release \(test\) is schemaVersion 1, whose charts were checkout content, not artifacts: push every chart once \(npx shipyard charts push --all\)/,
+    );
+  });
+
   it('fails, naming the apps, when an app has no chart pushed and none to carry over', () => {
     const images = { 'catalog-api': image('catalog-api', '4'), 'checkout-api': image('checkout-api', '5'), storefront: image('storefront', '6') };
     expect(() => createRelease({ sha: sha('b'), registry, apps, images, charts: { storefront: chart('storefront', '1') }, previous: null })).toThrow(

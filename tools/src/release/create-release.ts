@@ -3,10 +3,11 @@ import { CliError, ExitCode } from '../cli/errors';
 import { type ChartsFile, readChartsFile } from '../charts/publish';
 import { type DigestFile, mergeDigestFile } from '../images/digest-file';
 import type { DeployableApp } from './deployable-apps';
-import { type ReleaseApp, type ReleaseManifest, releaseManifestSchema, releaseSchemaVersion } from './release-manifest';
+import { type CarrySource, type ReleaseApp, type ReleaseManifest, releaseManifestSchema, releaseSchemaVersion } from './release-manifest';
 
 export interface PreviousRelease {
-  manifest: ReleaseManifest;
+  /** A release of this shipyard, or a version-1 one (its images only). */
+  manifest: CarrySource;
   digest: string;
   /** How it was found, for messages (e.g. "--previous env-dev", "nearest earlier release 1a2b…"). */
   how: string;
@@ -83,7 +84,7 @@ function refuseUnknown(what: string, names: readonly string[], known: ReadonlySe
  * release's. Carrying it over keeps its version, so helm's chart label, and with it every
  * unchanged Deployment, stays as it is.
  */
-function chartOf(app: DeployableApp, charts: ChartsFile, sha: string, registry: string, earlier: ReleaseApp | undefined): { chart: ReleaseApp['chart']; pushed: boolean } | null {
+function chartOf(app: DeployableApp, charts: ChartsFile, sha: string, registry: string, earlier: CarrySource['apps'][string] | undefined): { chart: ReleaseApp['chart']; pushed: boolean } | null {
   const artifact = charts[app.chart.name];
   if (artifact) {
     if (!artifact.version.endsWith(sha.slice(0, 12))) {
@@ -91,7 +92,7 @@ function chartOf(app: DeployableApp, charts: ChartsFile, sha: string, registry: 
     }
     return { chart: { name: app.chart.name, ...artifact }, pushed: true };
   }
-  if (!earlier) return null;
+  if (!earlier?.chart) return null;
   if (earlier.chart.name !== app.chart.name) {
     throw new CliError(`${app.name}: the previous release deploys chart ${earlier.chart.name}, this checkout charts/${app.chart.name}; push it (shipyard charts push ${app.chart.name} --registry ${registry})`, ExitCode.usage);
   }
@@ -152,9 +153,11 @@ export function createRelease(input: CreateReleaseInput): CreatedRelease {
     );
   }
   if (missingCharts.length > 0) {
-    const why = previous
-      ? `the previous release (${previous.how}) has no entry for ${missingCharts.length === 1 ? 'it' : 'them'} either`
-      : 'and there is no previous release to carry them over from';
+    const why = !previous
+      ? 'and there is no previous release to carry them over from'
+      : previous.manifest.schemaVersion === 1
+        ? `and the previous release (${previous.how}) is schemaVersion 1, whose charts were checkout content, not artifacts: push every chart once (npx shipyard charts push --all)`
+        : `the previous release (${previous.how}) has no entry for ${missingCharts.length === 1 ? 'it' : 'them'} either`;
     throw new CliError(
       `no chart for ${missingCharts.join(', ')}: the charts file does not have ${missingCharts.length === 1 ? 'it' : 'them'}, ${why}. ` +
         `Push ${missingCharts.length === 1 ? 'it' : 'them'} (npx shipyard charts push ${missingCharts.join(' ')} --sha ${sha}), or name the release to carry over from with --previous`,

@@ -1,4 +1,4 @@
-import { parseRelease, type ReleaseManifest, serializeRelease } from './release-manifest';
+import { parseCarrySource, parseRelease, type ReleaseManifest, serializeRelease } from './release-manifest';
 import { parseReleaseRef, pointerTags } from './release-ref';
 
 const sha = (c: string) => c.repeat(40);
@@ -12,6 +12,14 @@ const manifest: ReleaseManifest = {
     storefront: { image: { repository: 'storefront', tag: sha('b'), digest: digest('1') }, chart: { name: 'storefront', version: '0.1.0-bbbbbbbbbbbb', repository: 'helm/storefront', digest: digest('2') }, gitSha: sha('b') },
     'catalog-api': { image: { repository: 'catalog-api', tag: sha('a'), digest: digest('3') }, chart: { name: 'catalog-api', version: '0.1.0-aaaaaaaaaaaa', repository: 'helm/catalog-api', digest: digest('4') }, gitSha: sha('a') },
   },
+};
+
+/** A release as the previous shipyard wrote it: the chart's digest was the content of a checkout folder. */
+const versionOne = {
+  schemaVersion: 1,
+  gitSha: sha('a'),
+  previous: null,
+  apps: { storefront: { image: manifest.apps.storefront.image, chart: { name: 'storefront', version: '0.1.0', digest: digest('2') }, gitSha: sha('a') } },
 };
 
 describe('the release manifest', () => {
@@ -48,9 +56,24 @@ describe('the release manifest', () => {
   it('refuses another schemaVersion with an upgrade hint, an empty app list and non-JSON', () => {
     expect(() => parseRelease(JSON.stringify({ ...manifest, schemaVersion: 3 }), 'r')).toThrow(/schemaVersion 3; this shipyard reads schemaVersion 2 \(upgrade the CLI\)/);
     // Version 1 recorded a chart by the content of a checkout folder: nothing to install from a registry.
-    expect(() => parseRelease(JSON.stringify({ ...manifest, schemaVersion: 1 }), 'r')).toThrow(/r has schemaVersion 1 \(charts recorded by checkout content\); this shipyard reads schemaVersion 2 \(charts as OCI artifacts\)\. Make a complete release/);
+    expect(() => parseRelease(JSON.stringify(versionOne), 'r')).toThrow(/r has schemaVersion 1 \(charts recorded by checkout content\); this shipyard deploys schemaVersion 2 \(charts as OCI artifacts\)/);
     expect(() => parseRelease(JSON.stringify({ ...manifest, apps: {} }), 'r')).toThrow(/apps: must name at least one app/);
     expect(() => parseRelease('{', 'r')).toThrow(/r is not JSON/);
+  });
+});
+
+describe('a release to carry over from', () => {
+  it('is a current release as it is', () => {
+    expect(parseCarrySource(serializeRelease(manifest), 'r')).toEqual(manifest);
+  });
+
+  it('of schemaVersion 1 gives its images and no chart (its charts were no artifact)', () => {
+    expect(parseCarrySource(JSON.stringify(versionOne), 'r')).toEqual({
+      schemaVersion: 1,
+      gitSha: sha('a'),
+      apps: { storefront: { image: manifest.apps.storefront.image, chart: null, gitSha: sha('a') } },
+    });
+    expect(() => parseCarrySource(JSON.stringify({ ...versionOne, apps: { storefront: { ...versionOne.apps.storefront, chart: {} } } }), 'r')).toThrow(/r is not a valid release manifest:\n {2}apps\.storefront\.chart\.name/);
   });
 });
 

@@ -56,31 +56,63 @@ export function serializeRelease(manifest: ReleaseManifest): string {
   return `${JSON.stringify({ schemaVersion: parsed.schemaVersion, gitSha: parsed.gitSha, previous: parsed.previous, apps }, null, 2)}\n`;
 }
 
-/** Parses a release document; `source` names where it came from in the error. */
-export function parseRelease(text: string, source: string): ReleaseManifest {
-  let data: unknown;
+/**
+ * Version 1, read only to carry its images over: its chart entries are the content digest of a
+ * checkout folder, nothing a registry holds, so they cannot be carried over or deployed.
+ */
+const releaseManifestV1Schema = z.strictObject({
+  schemaVersion: z.literal(1),
+  gitSha,
+  previous: z.strictObject({ gitSha, digest }).nullable(),
+  apps: z.record(kebab, z.strictObject({ image: releaseAppSchema.shape.image, chart: z.strictObject({ name: kebab, version: z.string().min(1), digest }), gitSha })),
+});
+
+/** What a new release can carry over from an earlier one: its images, and its charts unless it predates chart artifacts (null). */
+export interface CarrySource {
+  schemaVersion: number;
+  gitSha: string;
+  apps: Record<string, { image: ReleaseApp['image']; chart: ReleaseApp['chart'] | null; gitSha: string }>;
+}
+
+function parseJson(text: string, source: string): unknown {
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new CliError(`${source} is not JSON: ${(error as Error).message}`, ExitCode.usage);
   }
+}
+
+function checked<T>(schema: z.ZodType<T>, data: unknown, source: string): T {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    throw new CliError(`${source} is not a valid release manifest:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`, ExitCode.usage);
+  }
+  return parsed.data;
+}
+
+/** Parses a release document; `source` names where it came from in the error. */
+export function parseRelease(text: string, source: string): ReleaseManifest {
+  const data = parseJson(text, source);
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (version === 1) {
-    // A version-1 chart entry is the content digest of a checkout folder: nothing in a registry to install from.
     throw new CliError(
-      `${source} has schemaVersion 1 (charts recorded by checkout content); this shipyard reads schemaVersion ${releaseSchemaVersion} (charts as OCI artifacts). ` +
-        'Make a complete release with it: push every chart (shipyard charts push --all) and build every image, or pass --previous a release of schemaVersion 2',
+      `${source} has schemaVersion 1 (charts recorded by checkout content); this shipyard deploys schemaVersion ${releaseSchemaVersion} (charts as OCI artifacts). ` +
+        'Deploy a release made by this shipyard (release create still carries the images of a version-1 release over; its charts must be pushed once: shipyard charts push --all)',
       ExitCode.usage,
     );
   }
   if (version !== undefined && version !== releaseSchemaVersion) {
     throw new CliError(`${source} has schemaVersion ${JSON.stringify(version)}; this shipyard reads schemaVersion ${releaseSchemaVersion} (upgrade the CLI)`, ExitCode.usage);
   }
-  const parsed = releaseManifestSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new CliError(`${source} is not a valid release manifest:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`, ExitCode.usage);
-  }
-  return parsed.data;
+  return checked(releaseManifestSchema, data, source);
+}
+
+/** Parses a release to carry over from: the current version, or version 1 (its images only). */
+export function parseCarrySource(text: string, source: string): CarrySource {
+  const data = parseJson(text, source);
+  if ((data as { schemaVersion?: unknown } | null)?.schemaVersion !== 1) return parseRelease(text, source);
+  const legacy = checked(releaseManifestV1Schema, data, source);
+  return { schemaVersion: 1, gitSha: legacy.gitSha, apps: Object.fromEntries(Object.entries(legacy.apps).map(([app, entry]) => [app, { image: entry.image, chart: null, gitSha: entry.gitSha }])) };
 }
 
 /** `<registry>/<repository>@<digest>` of one app: what the cluster pulls. */

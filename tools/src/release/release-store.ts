@@ -3,13 +3,32 @@ import { CliError, ExitCode } from '../cli/errors';
 import { type Descriptor, emptyConfig, type ImageManifest, mediaTypes, readAll, sha256Digest } from './oci';
 import { isNotFound, type RegistryClient, registryError } from './registry-access';
 import { describeRef, type ReleaseRef, refTagOrDigest } from './release-ref';
-import { imageReference, parseRelease, type ReleaseManifest, releaseMediaType, releaseRepository, serializeRelease } from './release-manifest';
+import { type CarrySource, imageReference, parseCarrySource, parseRelease, type ReleaseManifest, releaseMediaType, releaseRepository, serializeRelease } from './release-manifest';
 
 export interface PulledRelease {
   manifest: ReleaseManifest;
   /** Digest of the OCI manifest of the release artifact: what tags point to. */
   digest: string;
   /** The artifact's manifest bytes, to re-tag it without changing its digest. */
+  artifact: Buffer;
+  artifactMediaType: string;
+}
+
+/**
+ * A release as a tag target: enough to name it and tag it again (same bytes, same digest),
+ * whatever its schemaVersion. What deploy moves env-<env>-previous and -failed to.
+ */
+export interface ReleaseHandle {
+  manifest: { gitSha: string };
+  digest: string;
+  artifact: Buffer;
+  artifactMediaType: string;
+}
+
+interface FetchedRelease {
+  where: string;
+  document: string;
+  digest: string;
   artifact: Buffer;
   artifactMediaType: string;
 }
@@ -75,8 +94,8 @@ export class ReleaseStore {
     }
   }
 
-  /** The release a reference names, or null when the registry has no such tag or digest. */
-  async find(ref: ReleaseRef): Promise<PulledRelease | null> {
+  /** The artifact and document a reference names, checked against their digests; null when the registry has no such tag or digest. */
+  private async fetch(ref: ReleaseRef): Promise<FetchedRelease | null> {
     const where = `${this.registry}/${releaseRepository}:${describeRef(ref)}`;
     let artifact: { digest: string; mediaType: string; content: Buffer; manifest: unknown };
     try {
@@ -98,11 +117,40 @@ export class ReleaseStore {
       throw registryError(error, this.registry, `downloading the release document of ${where}`);
     }
     if (sha256Digest(document) !== layer.digest) throw new CliError(`${where}: the release document does not match its digest ${layer.digest}`, ExitCode.failed);
-    const manifest = parseRelease(document.toString('utf8'), where);
-    if (ref.kind === 'sha' && manifest.gitSha !== ref.tag) {
-      throw new CliError(`${where} holds the release of ${manifest.gitSha}, not of ${ref.tag}: the tag was overwritten by hand`, ExitCode.failed);
+    return { where, document: document.toString('utf8'), digest: artifact.digest, artifact: artifact.content, artifactMediaType: artifact.mediaType };
+  }
+
+  private checkSha(ref: ReleaseRef, gitSha: string, where: string): void {
+    if (ref.kind === 'sha' && gitSha !== ref.tag) {
+      throw new CliError(`${where} holds the release of ${gitSha}, not of ${ref.tag}: the tag was overwritten by hand`, ExitCode.failed);
     }
-    return { manifest, digest: artifact.digest, artifact: artifact.content, artifactMediaType: artifact.mediaType };
+  }
+
+  /** The release a reference names, or null when the registry has no such tag or digest. */
+  async find(ref: ReleaseRef): Promise<PulledRelease | null> {
+    const fetched = await this.fetch(ref);
+    if (!fetched) return null;
+    const manifest = parseRelease(fetched.document, fetched.where);
+    this.checkSha(ref, manifest.gitSha, fetched.where);
+    return { manifest, digest: fetched.digest, artifact: fetched.artifact, artifactMediaType: fetched.artifactMediaType };
+  }
+
+  /** A release to carry entries over from: any version this shipyard can carry from (version 1: images only). */
+  async findCarrySource(ref: ReleaseRef): Promise<{ manifest: CarrySource; digest: string } | null> {
+    const fetched = await this.fetch(ref);
+    if (!fetched) return null;
+    const manifest = parseCarrySource(fetched.document, fetched.where);
+    this.checkSha(ref, manifest.gitSha, fetched.where);
+    return { manifest, digest: fetched.digest };
+  }
+
+  /** A release only to name and re-tag (a pointer deploy moves), of any schemaVersion. */
+  async findHandle(ref: ReleaseRef): Promise<ReleaseHandle | null> {
+    const fetched = await this.fetch(ref);
+    if (!fetched) return null;
+    const manifest = parseCarrySource(fetched.document, fetched.where);
+    this.checkSha(ref, manifest.gitSha, fetched.where);
+    return { manifest: { gitSha: manifest.gitSha }, digest: fetched.digest, artifact: fetched.artifact, artifactMediaType: fetched.artifactMediaType };
   }
 
   async pull(ref: ReleaseRef): Promise<PulledRelease> {
@@ -115,7 +163,7 @@ export class ReleaseStore {
   }
 
   /** Points `tag` at the release: the same manifest bytes, so the same digest. */
-  async setTag(release: PulledRelease, tag: string): Promise<void> {
+  async setTag(release: ReleaseHandle, tag: string): Promise<void> {
     try {
       const { digest } = await this.releases.setManifest(release.artifact, { tag, mediaType: release.artifactMediaType });
       if (digest !== release.digest) throw new CliError(`tagging ${tag}: the registry stored ${digest}, expected ${release.digest}`, ExitCode.failed);

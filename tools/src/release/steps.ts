@@ -19,7 +19,7 @@ export interface CreateStepOptions {
   registry: string;
   apps: readonly DeployableApp[];
   /** Opened only when a previous release must be read. */
-  openStore: () => Promise<Pick<ReleaseStore, 'find'>>;
+  openStore: () => Promise<Pick<ReleaseStore, 'findCarrySource'>>;
   git: GitHistory;
   log: Log;
 }
