@@ -122,8 +122,7 @@ export function createRelease(input: CreateReleaseInput): CreatedRelease {
     const found = chartOf(app, charts, sha, registry, earlier);
     if (!found) missingCharts.push(app.name);
     else (found.pushed ? chartsPushed : chartsCarried).push(app.name);
-    // Placeholder until the missing charts are reported below; never reaches the manifest.
-    const chart = found?.chart ?? { name: app.chart.name, version: '', repository: '', digest: '' };
+    let imageEntry: Pick<ReleaseApp, 'image' | 'gitSha'> | null = null;
     const image = images[app.name];
     if (image) {
       const fromTag = tagSha(image.tag);
@@ -131,16 +130,14 @@ export function createRelease(input: CreateReleaseInput): CreatedRelease {
         throw new CliError(`images file: ${app.name} is tagged ${image.tag}, but this release is for ${sha}; images of this run are tagged with its sha`, ExitCode.usage);
       }
       if (fromTag.dirty) warnings.push(`${app.name}: image ${image.tag} was built from uncommitted changes`);
-      entries[app.name] = { image: { repository: repositoryPath(image.repository, registry, app.name), tag: image.tag, digest: image.digest }, chart, gitSha: sha };
+      imageEntry = { image: { repository: repositoryPath(image.repository, registry, app.name), tag: image.tag, digest: image.digest }, gitSha: sha };
       built.push(app.name);
-      continue;
-    }
-    if (!earlier) {
-      missing.push(app.name);
-      continue;
-    }
-    entries[app.name] = { image: earlier.image, chart, gitSha: earlier.gitSha };
-    carried.push(app.name);
+    } else if (earlier) {
+      imageEntry = { image: earlier.image, gitSha: earlier.gitSha };
+      carried.push(app.name);
+    } else missing.push(app.name);
+    // An app missing its image or chart is reported below, with every other one missing.
+    if (imageEntry && found) entries[app.name] = { ...imageEntry, chart: found.chart };
   }
   if (missing.length > 0) {
     const why = previous
