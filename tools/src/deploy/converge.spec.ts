@@ -1,7 +1,7 @@
-import { emptyConfig, mediaTypes } from '../release/oci';
-import { type ReleaseManifest, releaseRepository } from '../release/release-manifest';
-import { releaseArtifactManifest, ReleaseStore } from '../release/release-store';
+import { releaseRepository } from '../release/release-manifest';
+import { ReleaseStore } from '../release/release-store';
 import { MemoryRegistry } from '../release/testing/memory-registry';
+import { pushVersionOne } from '../release/testing/version-one';
 import { type ConvergeOptions, deployRelease, rollbackEnvironment } from './converge';
 import { deployDescription } from './deployed-state';
 import { desiredApps } from './desired';
@@ -15,19 +15,6 @@ const shaA = 'a'.repeat(40);
 const shaB = 'b'.repeat(40);
 
 const publish = publishRelease;
-
-/** A release as the previous shipyard pushed it (schemaVersion 1: each chart by the content digest of its checkout folder), tagged by sha and `tags`. */
-async function pushVersionOne(registry: MemoryRegistry, manifest: ReleaseManifest, tags: string[]): Promise<string> {
-  const apps = Object.fromEntries(Object.entries(manifest.apps).map(([app, entry]) => [app, { ...entry, chart: { name: entry.chart.name, version: '0.1.0', digest: `sha256:${'9'.repeat(64)}` } }]));
-  const document = Buffer.from(JSON.stringify({ ...manifest, schemaVersion: 1, apps }));
-  const content = registry.content(releaseRepository);
-  const config = await content.uploadBlob(emptyConfig);
-  await content.uploadBlob(document);
-  const artifact = Buffer.from(JSON.stringify(releaseArtifactManifest(document, config.digest, manifest)));
-  let digest = '';
-  for (const tag of [manifest.gitSha, ...tags]) digest = (await content.setManifest(artifact, { tag, mediaType: mediaTypes.ociManifest })).digest;
-  return digest;
-}
 
 function setup() {
   const registry = new MemoryRegistry();

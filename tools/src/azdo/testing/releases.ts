@@ -22,7 +22,7 @@ export function releaseFor(gitSha: string, images: Record<string, string>): Rele
 export async function markDeployed(store: ReleaseStore, environment: Environment, gitSha: string): Promise<void> {
   const tags = pointerTags(environment);
   const target = await store.pull({ kind: 'sha', tag: gitSha });
-  const before = await store.find({ kind: 'pointer', tag: tags.current, environment });
+  const before = await store.findHandle({ kind: 'pointer', tag: tags.current, environment });
   if (before?.digest === target.digest) return;
   if (before) await store.setTag(before, tags.previous);
   await store.setTag(target, tags.current);
