@@ -1,5 +1,6 @@
 import { ReleaseStore } from '../release/release-store';
 import { MemoryRegistry } from '../release/testing/memory-registry';
+import { pushVersionOne } from '../release/testing/version-one';
 import { readDeployment, servicesOf } from './deployment';
 import { readPipelineRun } from './pipeline-run';
 import { markDeployed, releaseFor } from './testing/releases';
@@ -22,6 +23,16 @@ describe('readDeployment: the range from the registry pointers shipyard deploy m
       ['checkout-api', true],
       ['storefront', true],
     ]);
+  });
+
+  it('reads a previous release of schemaVersion 1 (before charts were artifacts): its commits and images are all it needs', async () => {
+    const registry = new MemoryRegistry();
+    const store = new ReleaseStore(registry);
+    await pushVersionOne(registry, releaseFor(sha('c'), { storefront: '2' }), ['env-dev']);
+    await store.push(releaseFor(sha('a'), { storefront: '3' }));
+    await markDeployed(store, 'dev', sha('a'));
+    const deployment = await readDeployment(store, 'dev', sha('a'));
+    expect(deployment.previous).toMatchObject({ gitSha: sha('c'), apps: { storefront: { imageDigest: `sha256:${'2'.repeat(64)}` } } });
   });
 
   it('has no previous release on a first deployment, and refuses a pointer that names another release', async () => {

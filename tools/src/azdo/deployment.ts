@@ -1,7 +1,8 @@
 import type { Environment } from '../charts/layout';
 import { CliError, ExitCode } from '../cli/errors';
 import { pointerTags, type ReleaseRef } from '../release/release-ref';
-import type { PulledRelease } from '../release/release-store';
+import type { CarrySource } from '../release/release-manifest';
+import type { ReleaseStore } from '../release/release-store';
 
 /** A release as annotate and workitems need it: its commit, manifest digest and each app's image. */
 export interface DeployedRelease {
@@ -33,7 +34,7 @@ export function servicesOf(deployment: Deployment): ServiceChange[] {
     .map(([name, app]) => ({ name, gitSha: app.gitSha, imageDigest: app.imageDigest, changed: deployment.previous?.apps[name]?.imageDigest !== app.imageDigest }));
 }
 
-function toDeployed(release: PulledRelease): DeployedRelease {
+function toDeployed(release: { manifest: CarrySource; digest: string }): DeployedRelease {
   return {
     gitSha: release.manifest.gitSha,
     digest: release.digest,
@@ -47,13 +48,14 @@ function toDeployed(release: PulledRelease): DeployedRelease {
  * same deployment leaves both where they were, so it reads the same range again.
  */
 export async function readDeployment(
-  store: { find(ref: ReleaseRef): Promise<PulledRelease | null>; registry: string },
+  /** Any schemaVersion: only commits and image digests are read (env-<env>-previous may predate chart artifacts). */
+  store: Pick<ReleaseStore, 'findCarrySource' | 'registry'>,
   environment: Environment,
   expectedSha?: string,
 ): Promise<Deployment> {
   const tags = pointerTags(environment);
   const pointer = (tag: string): ReleaseRef => ({ kind: 'pointer', tag, environment });
-  const current = await store.find(pointer(tags.current));
+  const current = await store.findCarrySource(pointer(tags.current));
   if (!current) {
     throw new CliError(`${store.registry}: ${tags.current} does not exist: nothing was deployed to ${environment} through shipyard deploy yet`, ExitCode.failed);
   }
@@ -63,6 +65,6 @@ export async function readDeployment(
       ExitCode.failed,
     );
   }
-  const previous = await store.find(pointer(tags.previous));
+  const previous = await store.findCarrySource(pointer(tags.previous));
   return { environment, current: toDeployed(current), previous: previous ? toDeployed(previous) : null };
 }

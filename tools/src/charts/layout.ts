@@ -59,17 +59,6 @@ export function readChart(dir: string): ChartInfo {
   return { name: chart.name, dir, type: chart.type, role, version: chart.version, localDependencies };
 }
 
-/**
- * Folders that need `helm dependency update`, dependencies first, the chart last: helm packs a
- * file:// dependency as it finds it and does not build that dependency's own dependencies
- * (charts/service needs charts/common inside before a service chart packs it).
- */
-export function dependencyBuildOrder(chart: ChartInfo, seen = new Set<string>()): string[] {
-  if (seen.has(chart.dir) || chart.localDependencies.length === 0) return [];
-  seen.add(chart.dir);
-  return [...chart.localDependencies.flatMap((dir) => dependencyBuildOrder(readChart(dir), seen)), chart.dir];
-}
-
 /** The chart named, or a usage error listing the charts there are. */
 export function findChart(name: string, chartsRoot = defaultChartsRoot): ChartInfo {
   const charts = listCharts(chartsRoot);
@@ -88,7 +77,7 @@ export function parseEnvironment(value: string): Environment {
  * shares in that environment (charts/environments/<env>.yaml, required), then the chart's own
  * overlay (values-<env>.yaml) when it has one.
  */
-export function environmentValueFiles(chart: ChartInfo, environment: Environment, chartsRoot = defaultChartsRoot): string[] {
+export function environmentValueFiles(chart: Pick<ChartInfo, 'name' | 'dir'>, environment: Environment, chartsRoot = defaultChartsRoot): string[] {
   const shared = path.join(chartsRoot, 'environments', `${environment}.yaml`);
   if (!existsSync(shared)) throw new CliError(`${chart.name} (${environment}): missing values file ${path.relative(workspaceRoot, shared)}`, ExitCode.usage);
   const overlay = path.join(chart.dir, `values-${environment}.yaml`);

@@ -21,7 +21,7 @@ export interface RenderOptions {
  * shared file, then the chart's overlay, then the image by digest. The one place these are
  * built: `charts render|verify` and `shipyard deploy` (helm upgrade) both call it.
  */
-export function environmentValueArgs(chart: ChartInfo, environment: Environment, image?: ImageRecord): string[] {
+export function environmentValueArgs(chart: Pick<ChartInfo, 'name' | 'dir'>, environment: Environment, image?: ImageRecord): string[] {
   return [...environmentValueFiles(chart, environment).flatMap((file) => ['-f', file]), ...(image ? imageSetArgs(image) : [])];
 }
 

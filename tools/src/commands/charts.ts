@@ -12,6 +12,7 @@ import { stageChart } from '../charts/stage';
 import { withValuesTable } from '../charts/values-docs';
 import { chartValuesTable, failedOutcomes, verifyChart, type VerifyReport } from '../charts/verify';
 import { defaultHelm } from '../helm/binary';
+import { readAffectedServiceCharts } from '../charts/affected-charts';
 import { commitChartVersion, packageChart, pushChart, writeChartsFile, type ChartsFile } from '../charts/publish';
 import { registryOptionFields } from '../release/registry-option-fields';
 import { withRegistryOptions } from '../release/registry-options';
@@ -151,20 +152,33 @@ export function chartsCommand(): Command {
   withRegistryOptions(
     charts
       .command('push')
-      .description('Package each service chart (as charts package) and push it with helm push to oci://<registry>/helm/<chart>; record repository, version and digest in the charts file for release create.')
+      .description(
+        'Package each service chart (as charts package) and push it with helm push to oci://<registry>/helm/<chart>; record repository, version and digest in the charts file for release create. ' +
+          'The pipeline pushes the charts of the affected apps only (--affected): a re-pushed chart has a new version, so helm would restart its Deployment.',
+      )
       .argument('[charts...]', 'chart names (folders under charts/); library and generic charts are skipped')
       .option('--all', 'every service chart')
+      .option('--affected <file>', 'the service charts the affected file (shipyard affected --out) names; none is fine: nothing is pushed')
       .requiredOption('--sha <sha>', 'full git sha of the commit: the chart version is <version>-<first 12 hex digits>')
       .option('--out <file>', 'charts file to add the pushed charts to', 'dist/charts.json'),
   ).action(async (names: string[], raw: Record<string, unknown>) => {
-    const options = z.object({ all: z.boolean().optional(), sha: z.string(), out: z.string(), ...registryOptionFields }).parse(raw);
+    const options = z.object({ all: z.boolean().optional(), affected: z.string().optional(), sha: z.string(), out: z.string(), ...registryOptionFields }).parse(raw);
+    if (options.affected && (options.all || names.length > 0)) throw new CliError('--affected chooses the charts itself: give no chart names and no --all with it', ExitCode.usage);
+    const selected = options.affected ? readAffectedServiceCharts(path.resolve(options.affected)) : null;
+    if (selected?.length === 0) {
+      // The file is still written: the release step reads it, and "no chart pushed" is an answer.
+      writeChartsFile(path.resolve(options.out), {});
+      log(`[charts] ${options.affected} names no affected service chart: nothing pushed (release create carries every chart over)`);
+      process.stdout.write('{}\n');
+      return;
+    }
     const registry = resolveRegistry(options.registry);
     const caFiles = caFilesFor(registry, options.caFile ?? []);
     await defaultHelm(log);
     const work = mkdtempSync(path.join(os.tmpdir(), 'shipyard-charts-'));
     const pushed: ChartsFile = {};
     try {
-      for (const chart of deployable(names, options.all)) {
+      for (const chart of deployable(selected ?? names, options.all)) {
         const version = commitChartVersion(chart.version, options.sha);
         pushed[chart.name] = await pushChart(chart, await packageChart(chart, version, work), version, { registry, caFiles, log });
       }

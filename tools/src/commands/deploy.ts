@@ -31,7 +31,7 @@ export function deployCommand(): Command {
     new Command('deploy')
       .description(
         'Converge one environment to a release: pull and verify the release manifest, read each app\'s helm state, then per app skip (already there), ' +
-          'upgrade (helm upgrade --install --rollback-on-failure --wait with the environment values and the image digest), or recover a release stuck in a pending state first. ' +
+          'upgrade (helm upgrade --install oci://<registry>/<chart repository>@<chart digest> --rollback-on-failure --wait with the environment values and the image digest), or recover a release stuck in a pending state first. ' +
           'Afterwards the registry tag env-<env> names the release and env-<env>-previous the one before. ' +
           '--rollback converges back to env-<env>-previous.',
       )

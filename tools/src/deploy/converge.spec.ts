@@ -1,8 +1,7 @@
-import { createRelease } from '../release/create-release';
 import { releaseRepository } from '../release/release-manifest';
 import { ReleaseStore } from '../release/release-store';
 import { MemoryRegistry } from '../release/testing/memory-registry';
-import { workspaceRoot } from '../workspace/root';
+import { pushVersionOne } from '../release/testing/version-one';
 import { type ConvergeOptions, deployRelease, rollbackEnvironment } from './converge';
 import { deployDescription } from './deployed-state';
 import { desiredApps } from './desired';
@@ -14,13 +13,12 @@ const apps = workspaceApps;
 const names = apps.map((app) => app.name);
 const shaA = 'a'.repeat(40);
 const shaB = 'b'.repeat(40);
-const shaC = 'c'.repeat(40);
 
 const publish = publishRelease;
 
 function setup() {
   const registry = new MemoryRegistry();
-  const helm = new FakeHelm(workspaceRoot);
+  const helm = new FakeHelm(registry);
   const lines: string[] = [];
   const rendered: string[][] = [];
   const options: ConvergeOptions = {
@@ -49,17 +47,15 @@ describe('deploy: converging an environment to a release', () => {
   it('installs every app of a first release with the exact helm commands and points env-dev at it', async () => {
     const { registry, helm, options } = setup();
     const manifest = await publish(registry, shaA, names);
-    const report = await deployRelease({ ...sha, tag: shaA }, options);
+    const report = await deployRelease({ ...sha, tag: shaA }, { ...options, caFile: '/cache/registry/cert.pem' });
     expect(report.apps.map((app) => [app.app, app.action])).toEqual(names.map((name) => [name, 'upgrade']));
     expect(report.before).toBeNull();
     const [catalog] = desiredApps({ manifest, registry: registry.registry, environment: 'dev' });
     const entry = manifest.apps['catalog-api'];
-    // charts/service is built first: helm does not build a file:// dependency's own dependencies (charts/common).
-    expect(helm.calls.filter((args) => args[0] !== 'history' && args[0] !== 'get').slice(0, 3)).toEqual([
-      ['dependency', 'update', 'charts/service', '--skip-refresh'],
-      ['dependency', 'update', 'charts/catalog-api', '--skip-refresh'],
+    // The chart is the release's artifact, by digest: nothing is built from the checkout first.
+    expect(helm.calls.filter((args) => args[0] !== 'history' && args[0] !== 'get').slice(0, 1)).toEqual([
       [
-        'upgrade', '--install', 'catalog-api', 'charts/catalog-api',
+        'upgrade', '--install', 'catalog-api', `oci://127.0.0.1:5000/helm/catalog-api@${entry.chart.digest}`, '--ca-file', '/cache/registry/cert.pem',
         '--namespace', 'shipyard', '--rollback-on-failure', '--wait=watcher', '--timeout', '10m',
         '--description', deployDescription(shaA, catalog.fingerprint),
         '-f', 'charts/environments/dev.yaml',
@@ -68,7 +64,8 @@ describe('deploy: converging an environment to a release', () => {
         '--set-string', `service.image.digest=${entry.image.digest}`,
       ],
     ]);
-    expect(report.apps[0].commands[2]).toMatch(/^helm upgrade --install catalog-api charts\/catalog-api .* --description 'shipyard release=a{40} fingerprint=sha256:[0-9a-f]{64}' -f charts\/environments\/dev\.yaml/);
+    expect(report.apps[0].commands[0]).toMatch(/^helm upgrade --install catalog-api oci:\/\/127\.0\.0\.1:5000\/helm\/catalog-api@sha256:[0-9a-f]{64} --ca-file \/cache\/registry\/cert\.pem .* --description 'shipyard release=a{40} fingerprint=sha256:[0-9a-f]{64}' -f charts\/environments\/dev\.yaml/);
+    expect(helm.latest('catalog-api')?.chart).toBe(`catalog-api-0.1.0-${shaA.slice(0, 12)}`);
     expect(registry.tagsOf(releaseRepository)['env-dev']).toBe(report.release.digest);
     expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBeUndefined();
   });
@@ -103,6 +100,23 @@ describe('deploy: converging an environment to a release', () => {
     expect(report.before?.gitSha).toBe(shaA);
     expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBe(first);
     expect(registry.tagsOf(releaseRepository)['env-dev']).toBe(report.release.digest);
+  });
+
+  it('upgrades only the app whose chart was pushed when no image changed; the others keep their chart (and helm label)', async () => {
+    const { registry, helm, options } = setup();
+    const first = await publish(registry, shaA, names);
+    await deployRelease({ ...sha, tag: shaA }, options);
+    const second = await publish(registry, shaB, [], shaA, ['catalog-api']);
+    expect(second.apps['checkout-api'].chart).toEqual(first.apps['checkout-api'].chart);
+    helm.calls.length = 0;
+    const report = await deployRelease({ ...sha, tag: shaB }, options);
+    expect(report.apps.map((app) => [app.app, app.action])).toEqual([
+      ['catalog-api', 'upgrade'],
+      ['checkout-api', 'skip'],
+      ['storefront', 'skip'],
+    ]);
+    expect(report.apps[0].reasons).toEqual([`chart catalog-api-0.1.0-${shaA.slice(0, 12)} → catalog-api-0.1.0-${shaB.slice(0, 12)}`]);
+    expect(helm.changes().map((args) => args.slice(0, 4))).toEqual([['upgrade', '--install', 'catalog-api', `oci://127.0.0.1:5000/helm/catalog-api@${second.apps['catalog-api'].chart.digest}`]]);
   });
 
   it('recovers a release stuck in pending-upgrade by rolling back to the last good revision, then upgrades', async () => {
@@ -166,7 +180,7 @@ describe('deploy: converging an environment to a release', () => {
     expect(registry.tagsOf(releaseRepository)['env-dev']).toBe(pointer);
   });
 
-  it('checks the images before touching the cluster', async () => {
+  it('checks the images and charts before touching the cluster', async () => {
     const { registry, helm, options } = setup();
     const manifest = await publish(registry, shaA, names);
     const empty = new MemoryRegistry();
@@ -180,16 +194,12 @@ describe('deploy: converging an environment to a release', () => {
     const { registry, helm, options, rendered, lines } = setup();
     await publish(registry, shaA, names);
     await deployRelease({ ...sha, tag: shaA }, options);
-    await publish(registry, shaB, ['storefront'], shaA);
+    const next = await publish(registry, shaB, ['storefront'], shaA);
     helm.calls.length = 0;
     const report = await deployRelease({ ...sha, tag: shaB }, { ...options, dryRun: true });
     expect(report.dryRun).toBe(true);
     expect(report.apps.map((app) => app.action)).toEqual(['skip', 'skip', 'upgrade']);
-    expect(report.apps[2].commands.map((command) => command.split(' ').slice(0, 4).join(' '))).toEqual([
-      'helm dependency update charts/service',
-      'helm dependency update charts/storefront',
-      'helm upgrade --install storefront',
-    ]);
+    expect(report.apps[2].commands.map((command) => command.split(' ').slice(0, 5).join(' '))).toEqual([`helm upgrade --install storefront oci://127.0.0.1:5000/helm/storefront@${next.apps.storefront.chart.digest}`]);
     expect(rendered).toEqual([['storefront']]);
     expect(helm.calls.every((args) => args[0] === 'history' || args[0] === 'get')).toBe(true);
     expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBeUndefined();
@@ -221,46 +231,29 @@ describe('deploy --rollback: back to the previous release', () => {
       ['checkout-api', 'skip'],
       ['storefront', 'upgrade'],
     ]);
+    // The previous release's own charts, by digest: no checkout of that commit is needed.
+    const previous = await new ReleaseStore(registry).pull({ ...sha, tag: shaA });
+    expect(helm.changes().map((args) => args[3])).toEqual(['catalog-api', 'storefront'].map((app) => `oci://127.0.0.1:5000/helm/${app}@${previous.manifest.apps[app].chart.digest}`));
+    expect(helm.latest('storefront')?.chart).toBe(`storefront-0.1.0-${shaA.slice(0, 12)}`);
     const tags = registry.tagsOf(releaseRepository);
     expect(tags['env-dev']).toBe(tags[shaA]);
     expect(tags['env-dev-failed']).toBe(second.release.digest);
     expect(tags['env-dev-previous']).toBe(tags[shaA]);
   });
 
-  it('uses helm rollback when this checkout cannot render the previous release\'s chart', async () => {
+  it('moves a pointer at a schemaVersion 1 release to -previous, carries its images over, and refuses to roll back to it', async () => {
     const { registry, helm, options } = setup();
-    const first = await publish(registry, shaA, names);
-    // A release whose charts differ from this checkout, deployed at revision 1 of each app.
-    for (const app of names) {
-      helm.seed(app, [
-        {
-          status: 'deployed',
-          chart: `${app}-${first.apps[app].chart.version}`,
-          description: deployDescription(shaC, `sha256:${'0'.repeat(64)}`),
-          values: { service: { image: { digest: first.apps[app].image.digest } } },
-        },
-      ]);
-    }
-    const old = createRelease({
-      sha: shaC,
-      registry: registry.registry,
-      apps: apps.map((app) => ({ ...app, chartDigest: `sha256:${'9'.repeat(64)}` })),
-      images: {},
-      previous: { manifest: first, digest: 'sha256:' + '1'.repeat(64), how: 'test' },
-    }).manifest;
-    const store = new ReleaseStore(registry);
-    await store.push(old);
-    await store.setTag(await store.pull({ ...sha, tag: shaC }), 'env-dev');
-    await deployRelease({ ...sha, tag: shaA }, options);
-    expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBe(registry.tagsOf(releaseRepository)[shaC]);
+    const current = await publish(registry, shaA, names);
+    // The environment runs the release of shaB made by the previous shipyard.
+    const legacy = await pushVersionOne(registry, { ...current, gitSha: shaB }, ['env-dev']);
+    const carried = await new ReleaseStore(registry).findCarrySource({ ...sha, tag: shaB });
+    expect(carried?.manifest.apps.storefront).toEqual({ image: current.apps.storefront.image, chart: null, gitSha: shaA });
+    const report = await deployRelease({ ...sha, tag: shaA }, options);
+    expect(report.before).toEqual({ gitSha: shaB, digest: legacy });
+    expect(registry.tagsOf(releaseRepository)['env-dev-previous']).toBe(legacy);
     helm.calls.length = 0;
-    const report = await rollbackEnvironment(options);
-    expect(report.apps.map((app) => [app.app, app.action, app.revision])).toEqual(names.map((name) => [name, 'rollback', 1]));
-    expect(report.apps[0].reasons.at(-1)).toMatch(/charts\/catalog-api in this checkout is not the chart of release cccccccccccc: helm rollback to revision 1/);
-    expect(helm.changes().map((args) => args.slice(0, 3))).toEqual(names.map((name) => ['rollback', name, '1']));
-    // Converged: a second rollback finds every app already there.
-    const again = await deployRelease({ ...sha, tag: shaC }, options);
-    expect(again.apps.map((app) => app.action)).toEqual(['skip', 'skip', 'skip']);
+    await expect(rollbackEnvironment(options)).rejects.toThrow(/has schemaVersion 1 \(charts recorded by checkout content\); this shipyard deploys schemaVersion 2/);
+    expect(helm.changes()).toEqual([]);
   });
 
   it('explains when there is nothing to roll back to', async () => {

@@ -1,7 +1,7 @@
 import { CliError, ExitCode } from '../cli/errors';
 import type { Environment } from '../charts/layout';
 import { pointerTags, type ReleaseRef } from '../release/release-ref';
-import type { PulledRelease, ReleaseStore } from '../release/release-store';
+import type { PulledRelease, ReleaseHandle, ReleaseStore } from '../release/release-store';
 import { type DeployedState, readDeployedState } from './deployed-state';
 import { desiredApps } from './desired';
 import { commandsFor, type HelmTarget } from './helm-commands';
@@ -17,6 +17,8 @@ export interface ConvergeOptions extends HelmTarget {
   dryRun: boolean;
   /** Plan as if no app were installed (no cluster needed): for rehearsals and for checking the commands. */
   assumeNotInstalled?: boolean;
+  /** CA certificate helm trusts to pull the charts from the registry (one file; see settings.ts). */
+  caFile?: string;
   /** Dry run only: renders the apps that would change with the same values (helm template), so a broken chart shows before a deploy. */
   renderCheck?: (apps: DesiredApp[]) => Promise<void>;
   chartsRoot?: string;
@@ -40,7 +42,7 @@ export interface DeployReport {
   pointer: string;
 }
 
-const identity = (release: PulledRelease) => ({ gitSha: release.manifest.gitSha, digest: release.digest });
+const identity = (release: ReleaseHandle) => ({ gitSha: release.manifest.gitSha, digest: release.digest });
 
 async function readStates(apps: DesiredApp[], options: ConvergeOptions): Promise<DeployedState[]> {
   if (options.assumeNotInstalled) return apps.map(() => ({ installed: false }));
@@ -66,22 +68,22 @@ async function restore(changed: Array<{ app: string; before: DeployedState }>, o
 }
 
 /**
- * Converges the environment to `target`: verifies every image is in the registry, reads each
- * app's helm state, plans (skip/upgrade/recover/rollback) and carries the plan out app by app
+ * Converges the environment to `target`: verifies every image and chart is in the registry, reads
+ * each app's helm state, plans (skip/upgrade/recover) and carries the plan out app by app
  * (or only prints it with dryRun). On a failure the apps already changed are put back.
  */
 export async function converge(target: PulledRelease, options: ConvergeOptions): Promise<PlannedApp[]> {
   const { log } = options;
   await options.store.requireComplete(target.manifest);
-  log(`release ${target.manifest.gitSha.slice(0, 12)}: all ${Object.keys(target.manifest.apps).length} images verified in ${options.store.registry}`);
-  const apps = desiredApps({ manifest: target.manifest, registry: options.store.registry, environment: options.environment, chartsRoot: options.chartsRoot, root: options.root });
+  log(`release ${target.manifest.gitSha.slice(0, 12)}: all ${Object.keys(target.manifest.apps).length} images and charts verified in ${options.store.registry}`);
+  const apps = desiredApps({ manifest: target.manifest, registry: options.store.registry, environment: options.environment, caFile: options.caFile, chartsRoot: options.chartsRoot, root: options.root });
   const states = await readStates(apps, options);
   const planned = apps.map((app, index) => {
     const plan = planApp(app, states[index]);
     return { ...plan, image: app.image.reference, commands: commandsFor(plan, app, options).map(formatHelmCommand) };
   });
   for (const plan of planned) {
-    log(`${plan.app}: ${plan.recover ? `recover (${plan.recover.kind}) then ` : ''}${plan.action}${plan.revision ? ` to revision ${plan.revision}` : ''} — ${plan.reasons.join('; ')}`);
+    log(`${plan.app}: ${plan.recover ? `recover (${plan.recover.kind}) then ` : ''}${plan.action} — ${plan.reasons.join('; ')}`);
   }
   if (options.dryRun) {
     if (options.renderCheck) await options.renderCheck(apps.filter((_, index) => planned[index].action === 'upgrade'));
@@ -91,10 +93,10 @@ export async function converge(target: PulledRelease, options: ConvergeOptions):
   for (const [index, plan] of planned.entries()) {
     const commands = commandsFor(plan, apps[index], options);
     if (commands.length === 0) continue;
-    log(`${plan.app}: ${plan.action === 'skip' ? 'recovering' : plan.action === 'upgrade' ? 'upgrading' : 'rolling back'}…`);
+    log(`${plan.app}: ${plan.action === 'skip' ? 'recovering' : 'upgrading'}…`);
     for (const args of commands) {
       log(`$ ${formatHelmCommand(args)}`);
-      const result = await options.helm.run(args, { stream: args[0] !== 'dependency' });
+      const result = await options.helm.run(args, { stream: true });
       if (result.code !== 0) {
         const notes = await restore(changed, options);
         throw new CliError(
@@ -117,7 +119,8 @@ export async function converge(target: PulledRelease, options: ConvergeOptions):
 export async function deployRelease(ref: ReleaseRef, options: ConvergeOptions): Promise<DeployReport> {
   const tags = pointerTags(options.environment);
   const target = await options.store.pull(ref);
-  const before = await options.store.find({ kind: 'pointer', tag: tags.current, environment: options.environment });
+  // Only named and re-tagged: a pointer at a release of an earlier schemaVersion still moves to -previous.
+  const before = await options.store.findHandle({ kind: 'pointer', tag: tags.current, environment: options.environment });
   options.log(`${options.environment} runs ${before ? `release ${before.manifest.gitSha.slice(0, 12)}` : 'nothing yet'}; converging to ${target.manifest.gitSha.slice(0, 12)}`);
   const apps = await converge(target, options);
   const moves = before?.digest === target.digest ? [] : [...(before ? [[before, tags.previous] as const] : []), [target, tags.current] as const];
@@ -140,7 +143,7 @@ export async function deployRelease(ref: ReleaseRef, options: ConvergeOptions): 
 export async function rollbackEnvironment(options: ConvergeOptions): Promise<DeployReport> {
   const tags = pointerTags(options.environment);
   const pointer = (tag: string): ReleaseRef => ({ kind: 'pointer', tag, environment: options.environment });
-  const current = await options.store.find(pointer(tags.current));
+  const current = await options.store.findHandle(pointer(tags.current));
   if (!current) throw new CliError(`nothing to roll back: ${tags.current} does not exist (nothing was deployed to ${options.environment} by shipyard deploy)`, ExitCode.failed);
   const previous = await options.store.find(pointer(tags.previous));
   if (!previous) {

@@ -4,10 +4,12 @@ import type { AppPlan, DesiredApp } from './plan';
 const desired: DesiredApp = {
   app: 'catalog-api',
   releaseSha: 'a'.repeat(40),
-  chart: { name: 'catalog-api', version: '0.1.0', digest: `sha256:${'b'.repeat(64)}` },
-  chartDir: 'charts/catalog-api',
-  dependencyDirs: ['charts/service'],
-  checkoutChartDigest: `sha256:${'b'.repeat(64)}`,
+  chart: { name: 'catalog-api', version: '0.1.0', repository: 'helm/catalog-api', digest: `sha256:${'b'.repeat(64)}` },
+  chartRef: `oci://acrshipyard.azurecr.io/helm/catalog-api@sha256:${'b'.repeat(64)}`,
+  // ACR: nothing to add. The deploy step runs `az acr login`, which stores the registry login where
+  // helm's OCI client reads it; helm then pulls oci://<acr>.azurecr.io/helm/<chart> with it.
+  // https://learn.microsoft.com/azure/container-registry/container-registry-helm-repos (Authenticate with the registry)
+  pullArgs: [],
   image: { repository: 'acrshipyard.azurecr.io/catalog-api', tag: 'a'.repeat(40), digest: `sha256:${'c'.repeat(64)}` } as DesiredApp['image'],
   valueArgs: ['-f', 'charts/environments/dev.yaml'],
   fingerprint: `sha256:${'d'.repeat(64)}`,
@@ -17,7 +19,8 @@ const target: HelmTarget = { namespace: 'shipyard', timeout: '10m' };
 const plans: AppPlan[] = [
   { app: 'catalog-api', action: 'upgrade', reasons: [] },
   { app: 'catalog-api', action: 'upgrade', reasons: [], recover: { kind: 'uninstall', reason: 'failed first install' } },
-  { app: 'catalog-api', action: 'rollback', revision: 3, reasons: [], recover: { kind: 'rollback', revision: 2, reason: 'pending-upgrade' } },
+  { app: 'catalog-api', action: 'upgrade', reasons: [], recover: { kind: 'rollback', revision: 2, reason: 'pending-upgrade' } },
+  { app: 'catalog-api', action: 'skip', reasons: [], recover: { kind: 'rollback', revision: 2, reason: 'pending-upgrade' } },
   { app: 'catalog-api', action: 'skip', reasons: [] },
 ];
 
@@ -34,9 +37,24 @@ describe('helm commands of a deploy', () => {
     (_name, plan) => {
       for (const args of commandsFor(plan, desired, target)) {
         expect(args.filter((arg) => clusterScoped.includes(arg))).toEqual([]);
-        if (args[0] === 'dependency') continue; // local: rebuilds charts/<app>/charts, talks to no cluster
         expect(args[args.indexOf('--namespace') + 1]).toBe('shipyard');
       }
     },
   );
+});
+
+describe('the upgrade', () => {
+  it('installs the release\'s chart from the registry by digest: no chart folder, no dependency build', () => {
+    const [upgrade] = commandsFor(plans[0], desired, target);
+    expect(upgrade.slice(0, 4)).toEqual(['upgrade', '--install', 'catalog-api', `oci://acrshipyard.azurecr.io/helm/catalog-api@sha256:${'b'.repeat(64)}`]);
+    expect(commandsFor(plans[0], desired, target)).toHaveLength(1);
+    expect(upgrade).not.toContain('--ca-file');
+    expect(upgrade.slice(-2)).toEqual(['-f', 'charts/environments/dev.yaml']);
+  });
+
+  it('trusts the registry\'s own CA for the pull when it has one (the local registry)', () => {
+    const local = { ...desired, chartRef: `oci://127.0.0.1:5000/helm/catalog-api@sha256:${'b'.repeat(64)}`, pullArgs: ['--ca-file', '/cache/registry/cert.pem'] };
+    const [upgrade] = commandsFor(plans[0], local, target);
+    expect(upgrade.slice(3, 6)).toEqual([local.chartRef, '--ca-file', '/cache/registry/cert.pem']);
+  });
 });

@@ -23,41 +23,40 @@ export function recoveryCommand(app: string, recover: Recovery, target: HelmTarg
 }
 
 /**
- * The upgrade: file:// dependencies (charts/service, and charts/common inside it) rebuilt into each chart's charts/ folder
- * (git-ignored), then `helm upgrade --install` with rollback on failure (helm 4's name for
- * --atomic), waiting for readiness, the release and fingerprint in the revision's description,
- * and the environment values and image digest. No --create-namespace: helm would first ask the
- * API server to create the namespace, which Kubernetes authorises before it checks existence, so
- * an identity with rights on the namespace only gets 403 (helm/helm#32511). The namespace, with
- * its Pod Security labels, is made once by tools/azure/setup.sh.
+ * The upgrade: `helm upgrade --install` of the release's chart from the registry by digest
+ * (oci://…@sha256:…: the chart cannot differ from the release's, and there is nothing to build
+ * first: its generic chart and library are packaged inside it), with rollback on failure
+ * (helm 4's name for --atomic), waiting for readiness, the release and fingerprint in the
+ * revision's description, and the environment values and image digest. No --create-namespace:
+ * helm would first ask the API server to create the namespace, which Kubernetes authorises
+ * before it checks existence, so an identity with rights on the namespace only gets 403
+ * (helm/helm#32511). The namespace, with its Pod Security labels, is made once by
+ * tools/azure/setup.sh.
  */
-export function upgradeCommands(desired: DesiredApp, target: HelmTarget): string[][] {
+export function upgradeCommand(desired: DesiredApp, target: HelmTarget): string[] {
   return [
-    ...desired.dependencyDirs.map((dir) => ['dependency', 'update', dir, '--skip-refresh']),
-    [
-      'upgrade',
-      '--install',
-      desired.app,
-      desired.chartDir,
-      '--namespace',
-      target.namespace,
-      // No --create-namespace: the namespace is created at cluster set-up (Pod Security labels),
-      // and the deploy identity, scoped to it, may not read or create namespaces.
-      '--rollback-on-failure',
-      '--wait=watcher',
-      '--timeout',
-      target.timeout,
-      '--description',
-      deployDescription(desired.releaseSha, desired.fingerprint),
-      ...desired.valueArgs,
-    ],
+    'upgrade',
+    '--install',
+    desired.app,
+    desired.chartRef,
+    ...desired.pullArgs,
+    '--namespace',
+    target.namespace,
+    // No --create-namespace: the namespace is created at cluster set-up (Pod Security labels),
+    // and the deploy identity, scoped to it, may not read or create namespaces.
+    '--rollback-on-failure',
+    '--wait=watcher',
+    '--timeout',
+    target.timeout,
+    '--description',
+    deployDescription(desired.releaseSha, desired.fingerprint),
+    ...desired.valueArgs,
   ];
 }
 
 /** Every helm command that carrying out one app's plan runs, in order. */
 export function commandsFor(plan: AppPlan, desired: DesiredApp, target: HelmTarget): string[][] {
   const commands: string[][] = plan.recover ? [recoveryCommand(plan.app, plan.recover, target)] : [];
-  if (plan.action === 'upgrade') commands.push(...upgradeCommands(desired, target));
-  if (plan.action === 'rollback') commands.push(['rollback', plan.app, String(plan.revision), '--namespace', target.namespace, '--wait=watcher', '--timeout', target.timeout]);
+  if (plan.action === 'upgrade') commands.push(upgradeCommand(desired, target));
   return commands;
 }

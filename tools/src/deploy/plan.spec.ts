@@ -1,4 +1,3 @@
-import { CliError } from '../cli/errors';
 import { deployDescription, type DeployedState, type HelmRevision, readDeployedState, summarizeHistory } from './deployed-state';
 import { parseTimeout } from './helm-commands';
 import type { HelmRunner } from './helm-runner';
@@ -10,10 +9,9 @@ const fp = (c: string) => `sha256:${c.repeat(64)}`;
 const desired: DesiredApp = {
   app: 'catalog-api',
   releaseSha,
-  chart: { name: 'catalog-api', version: '0.2.0', digest: fp('c') },
-  chartDir: 'charts/catalog-api',
-  dependencyDirs: ['charts/service', 'charts/catalog-api'],
-  checkoutChartDigest: fp('c'),
+  chart: { name: 'catalog-api', version: '0.2.0', repository: 'helm/catalog-api', digest: fp('c') },
+  chartRef: `oci://127.0.0.1:5000/helm/catalog-api@${fp('c')}`,
+  pullArgs: [],
   image: { repository: '127.0.0.1:5000/catalog-api', tag: releaseSha, digest: fp('d'), reference: `127.0.0.1:5000/catalog-api@${fp('d')}` },
   valueArgs: [],
   fingerprint: fp('f'),
@@ -55,14 +53,6 @@ describe('planApp', () => {
     const summary = state(history, fp('d'));
     expect(summary).toMatchObject({ releaseSha, fingerprint: desired.fingerprint });
     expect(planApp(desired, summary).action).toBe('skip');
-  });
-
-  it('refuses to upgrade from a checkout whose chart is not the release\'s when helm has no revision of it', () => {
-    const elsewhere = { ...desired, checkoutChartDigest: fp('7') };
-    expect(() => planApp(elsewhere, state([revision(1, 'deployed')]))).toThrow(CliError);
-    expect(() => planApp(elsewhere, { installed: false })).toThrow(
-      /catalog-api: charts\/catalog-api in this checkout differs from the chart recorded in release b{40} \(content 777777777777 here, cccccccccccc in the release\).*Deploy it from a checkout of b{40}/,
-    );
   });
 });
 

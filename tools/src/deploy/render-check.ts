@@ -1,28 +1,22 @@
+import { CliError, ExitCode } from '../cli/errors';
 import type { Environment } from '../charts/layout';
-import { readChart } from '../charts/layout';
-import { renderChart } from '../charts/render';
-import { stageChart } from '../charts/stage';
-import path from 'node:path';
-import { workspaceRoot } from '../workspace/root';
+import { parseManifests } from '../charts/manifests';
+import { pinnedHelmRunner, type HelmRunner } from './helm-runner';
 import type { DesiredApp } from './plan';
 
 /**
- * Renders each app's chart with the environment's values and the release's image (helm template,
- * the same value arguments the upgrade gets), in a staged copy so the checkout is untouched.
- * A chart that would fail at upgrade fails here, in the dry run.
+ * Renders each app's chart from the registry by digest with the environment's values and the
+ * release's image (helm template, the same chart reference and value arguments the upgrade
+ * gets). A chart that would fail at upgrade, or cannot be pulled, fails here, in the dry run.
  */
-export function renderCheck(environment: Environment, namespace: string, log: (line: string) => void, root = workspaceRoot) {
+export function renderCheck(environment: Environment, namespace: string, log: (line: string) => void, helm: HelmRunner = pinnedHelmRunner({ log })) {
   return async (apps: DesiredApp[]): Promise<void> => {
     for (const app of apps) {
-      const chart = readChart(path.resolve(root, app.chartDir));
-      const staged = await stageChart(chart);
-      try {
-        const rendered = await renderChart(chart, staged, { environment, image: app.image, namespace });
-        const images = [...new Set(rendered.text.match(/image: "?[^"\s]+"?/g) ?? [])].map((line) => line.replace(/^image: "?|"$/g, ''));
-        log(`${app.app}: rendered ${rendered.objects.length} objects for ${environment}; image ${images.join(', ')}`);
-      } finally {
-        staged.dispose();
-      }
+      const result = await helm.run(['template', app.app, app.chartRef, ...app.pullArgs, '--namespace', namespace, ...app.valueArgs]);
+      if (result.code !== 0) throw new CliError(`helm template ${app.app} (${app.chartRef}) failed:\n${(result.stderr || result.stdout).trim()}`, ExitCode.failed);
+      const objects = parseManifests(result.stdout);
+      const images = [...new Set(result.stdout.match(/image: "?[^"\s]+"?/g) ?? [])].map((line) => line.replace(/^image: "?|"$/g, ''));
+      log(`${app.app}: rendered ${objects.length} objects for ${environment}; image ${images.join(', ')}`);
     }
   };
 }

@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
+import { caBundle } from '../charts/publish';
+import { shipyardCacheDir } from '../images/cache-dir';
+import { caFilesFor, resolveRegistry } from '../release/registry-access';
 import { registryOptionFields } from '../release/registry-option-fields';
 import { CliError, ExitCode } from '../cli/errors';
 import { parseEnvironment } from '../charts/layout';
@@ -20,6 +26,22 @@ export const deployOptionsSchema = z.object({
   ...registryOptionFields,
 });
 
+/**
+ * The one --ca-file helm gets to pull charts from the registry: the CA files that apply to it
+ * (as the release store trusts them), several bundled into one file in the cache, named by
+ * their content so a later deploy reuses it. None for a registry with a publicly trusted
+ * certificate (ACR), where helm needs nothing but the login `az acr login` stored.
+ */
+export function helmCaFile(registry: string, given: readonly string[]): string | undefined {
+  const files = caFilesFor(registry, given);
+  if (files.length <= 1) return files[0];
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(readFileSync(file));
+  const dir = path.join(shipyardCacheDir(), 'helm-ca', hash.digest('hex').slice(0, 16));
+  mkdirSync(dir, { recursive: true });
+  return caBundle(files, dir);
+}
+
 /** Shared by deploy and smoke --rollback-on-failure: the converge settings from parsed options. */
 export async function convergeSettings(raw: {
   env: string;
@@ -40,6 +62,7 @@ export async function convergeSettings(raw: {
     namespace: raw.namespace,
     timeout,
     store,
+    caFile: helmCaFile(resolveRegistry(raw.registry), raw.caFile ?? []),
     helm: pinnedHelmRunner({ log }),
     dryRun: Boolean(raw.dryRun),
     assumeNotInstalled: raw.assumeNotInstalled,

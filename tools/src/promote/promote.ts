@@ -10,6 +10,7 @@ import { copyManifest, type CopyStats, tagManifest } from './copy-image';
 export interface PromotedItem {
   /** An app name, or "release" for the manifest itself. */
   name: string;
+  kind: 'image' | 'chart' | 'release';
   repository: string;
   digest: string;
   /** copied (streamed) or imported (ACR server-side) now, already present in the destination, or would be copied (dry run). */
@@ -37,6 +38,8 @@ export interface PromoteOptions {
   importImage?: ImportImage;
 }
 
+const label = (target: { name: string; kind: PromotedItem['kind'] }) => (target.kind === 'release' ? 'release' : `${target.name} ${target.kind}`);
+
 async function present(client: RegistryClient, repository: string, digest: string): Promise<boolean> {
   try {
     await client.content(repository).getManifest(digest);
@@ -48,10 +51,11 @@ async function present(client: RegistryClient, repository: string, digest: strin
 }
 
 /**
- * Copies a release from one registry to another: every image by digest (manifest and blobs,
- * no rebuild), each tagged with its git sha as in the source, then the release artifact itself
- * (the same bytes, so the same digest), tagged by git sha. Afterwards the destination is
- * checked: the release has the source's digest and every image digest exists there.
+ * Copies a release from one registry to another: every app's image and chart by digest
+ * (manifest and blobs, no rebuild), the image tagged with its git sha and the chart with its
+ * version as in the source, then the release artifact itself (the same bytes, so the same
+ * digest), tagged by git sha. Afterwards the destination is checked: the release has the
+ * source's digest and every image and chart digest exists there.
  */
 export async function promoteRelease(options: PromoteOptions): Promise<PromoteReport> {
   const { from, to, log } = options;
@@ -65,34 +69,38 @@ export async function promoteRelease(options: PromoteOptions): Promise<PromoteRe
   const importImage = options.importImage ?? azAcrImport;
   const stats: CopyStats = { manifests: 0, blobs: 0, bytes: 0 };
   const items: PromotedItem[] = [];
-  const targets = [
-    ...Object.entries(release.manifest.apps).map(([name, app]) => ({ name, repository: app.image.repository, digest: app.image.digest, tag: app.image.tag, image: true })),
+  const targets: Array<{ name: string; kind: PromotedItem['kind']; repository: string; digest: string; tag: string; image: boolean }> = [
+    ...Object.entries(release.manifest.apps).flatMap(([name, app]) => [
+      { name, kind: 'image' as const, repository: app.image.repository, digest: app.image.digest, tag: app.image.tag, image: true },
+      // A chart is a few kB (helm config and one .tgz layer): copied through the content API like the release.
+      { name, kind: 'chart' as const, repository: app.chart.repository, digest: app.chart.digest, tag: app.chart.version, image: false },
+    ]),
     // The release manifest is a few kB: always copied through the content API.
-    { name: 'release', repository: releaseRepository, digest: release.digest, tag: release.manifest.gitSha, image: false },
+    { name: 'release', kind: 'release', repository: releaseRepository, digest: release.digest, tag: release.manifest.gitSha, image: false },
   ];
   for (const target of targets) {
     const where = `${to.registry}/${target.repository}@${target.digest}`;
     try {
       if (options.dryRun) {
         const result = (await present(to, target.repository, target.digest)) ? 'present' : 'would copy';
-        items.push({ name: target.name, repository: target.repository, digest: target.digest, result });
-        log(`${target.name}: ${result === 'present' ? 'already in' : 'would copy to'} ${where}`);
+        items.push({ name: target.name, kind: target.kind, repository: target.repository, digest: target.digest, result });
+        log(`${label(target)}: ${result === 'present' ? 'already in' : 'would copy to'} ${where}`);
         continue;
       }
       if (target.image && method.kind === 'acr-import') {
         const already = await present(to, target.repository, target.digest);
         if (!already) await importImage({ sourceRegistry: from.registry, targetAcr: method.targetAcr, repository: target.repository, digest: target.digest, tag: target.tag });
         else await tagManifest(to.content(target.repository), target.digest, target.tag);
-        items.push({ name: target.name, repository: target.repository, digest: target.digest, result: already ? 'present' : 'imported' });
-        log(`${target.name}: ${already ? 'already in' : 'imported into'} ${where} (tag ${target.tag.slice(0, 12)})`);
+        items.push({ name: target.name, kind: target.kind, repository: target.repository, digest: target.digest, result: already ? 'present' : 'imported' });
+        log(`${label(target)}: ${already ? 'already in' : 'imported into'} ${where} (tag ${target.tag.slice(0, 12)})`);
         continue;
       }
       const copied = await copyManifest({ from: from.content(target.repository), to: to.content(target.repository), repository: target.repository }, target.digest, stats);
       await tagManifest(to.content(target.repository), target.digest, target.tag);
-      items.push({ name: target.name, repository: target.repository, digest: target.digest, result: copied ? 'copied' : 'present' });
-      log(`${target.name}: ${copied ? 'copied to' : 'already in'} ${where} (tag ${target.tag.slice(0, 12)})`);
+      items.push({ name: target.name, kind: target.kind, repository: target.repository, digest: target.digest, result: copied ? 'copied' : 'present' });
+      log(`${label(target)}: ${copied ? 'copied to' : 'already in'} ${where} (tag ${target.kind === 'chart' ? target.tag : target.tag.slice(0, 12)})`);
     } catch (error) {
-      throw registryError(error, `${from.registry} → ${to.registry}`, `copying ${target.name} (${target.repository}@${target.digest})`);
+      throw registryError(error, `${from.registry} → ${to.registry}`, `copying ${label(target)} (${target.repository}@${target.digest})`);
     }
   }
   if (!options.dryRun) {
@@ -102,7 +110,7 @@ export async function promoteRelease(options: PromoteOptions): Promise<PromoteRe
       throw new CliError(`${to.registry}/${releaseRepository}:${release.manifest.gitSha} is ${copied.digest}, the source has ${release.digest}`, ExitCode.failed);
     }
     await destination.requireComplete(copied.manifest);
-    log(`verified in ${to.registry}: release ${release.digest} and ${Object.keys(release.manifest.apps).length} images (${Object.values(release.manifest.apps).map((app) => imageReference(to.registry, app).split('/').pop()).join(', ')})`);
+    log(`verified in ${to.registry}: release ${release.digest} and ${Object.keys(release.manifest.apps).length} images and charts (${Object.values(release.manifest.apps).map((app) => imageReference(to.registry, app).split('/').pop()).join(', ')})`);
   }
   return { from: from.registry, to: to.registry, release: { gitSha: release.manifest.gitSha, digest: release.digest }, items, stats, method, dryRun: options.dryRun };
 }

@@ -34,7 +34,7 @@ export interface DockerTargetOptions {
   routesFile: string;
   secrets: Record<string, string>;
   extraCaFile?: string;
-  /** Runs the real helm: `dependency update` and `template` (the upgrade's own arguments) go there. */
+  /** Runs the real helm: `template` and `show chart` of the upgrade's chart reference (its own arguments) go there. */
   helm: HelmRunner;
   log: (line: string) => void;
 }
@@ -52,24 +52,44 @@ function writeJson(file: string, value: unknown): void {
   renameSync(`${file}.tmp`, file);
 }
 
-/** Flags of `helm upgrade` that take a value, and those that do not; what is left are the release, the chart and the value arguments. */
+/**
+ * Flags of `helm upgrade` that take a value, those that do not, and those that say how the chart
+ * is pulled (oci://…@sha256:… from a registry with its own CA); what is left are the release, the
+ * chart reference and the value arguments.
+ */
 const upgradeValueFlags = new Set(['--timeout', '--description', '--namespace']);
 const upgradeSwitches = new Set(['--install', '--create-namespace', '--rollback-on-failure', '--atomic', '--wait', '--wait=watcher', '--wait=legacy']);
+const pullFlags = new Set(['--ca-file']);
 
-export function parseUpgrade(args: readonly string[]): { app: string; chartDir: string; namespace: string; description: string; rollbackOnFailure: boolean; valueArgs: string[] } {
+export interface ParsedUpgrade {
+  app: string;
+  /** The chart as the upgrade names it: oci://<registry>/<repository>@<digest> (or a folder). */
+  chart: string;
+  /** --ca-file …: given to every helm call that pulls the chart (template, show chart). */
+  pullArgs: string[];
+  namespace: string;
+  description: string;
+  rollbackOnFailure: boolean;
+  valueArgs: string[];
+}
+
+export function parseUpgrade(args: readonly string[]): ParsedUpgrade {
   const positional: string[] = [];
   const flags: Record<string, string> = {};
   const valueArgs: string[] = [];
+  const pullArgs: string[] = [];
   for (let i = 1; i < args.length; i += 1) {
     const arg = args[i];
     if (upgradeSwitches.has(arg)) continue;
     if (upgradeValueFlags.has(arg)) flags[arg] = args[++i];
+    else if (pullFlags.has(arg)) pullArgs.push(arg, args[++i]);
     else if (arg.startsWith('-')) valueArgs.push(arg, args[++i]);
     else positional.push(arg);
   }
   return {
     app: positional[0],
-    chartDir: positional[1],
+    chart: positional[1],
+    pullArgs,
     namespace: flags['--namespace'] ?? 'default',
     description: flags['--description'] ?? '',
     rollbackOnFailure: args.includes('--rollback-on-failure') || args.includes('--atomic'),
@@ -132,20 +152,21 @@ export class DockerDeployTarget implements HelmRunner {
 
   private async upgrade(args: readonly string[]): Promise<HelmResult> {
     const upgrade = parseUpgrade(args);
-    const rendered = await this.options.helm.run(['template', upgrade.app, upgrade.chartDir, '--namespace', upgrade.namespace, ...upgrade.valueArgs]);
+    // The chart pulled by digest exactly as helm upgrade would (helm template takes the same reference and --ca-file).
+    const rendered = await this.options.helm.run(['template', upgrade.app, upgrade.chart, ...upgrade.pullArgs, '--namespace', upgrade.namespace, ...upgrade.valueArgs]);
     if (rendered.code !== 0) return rendered;
     const deployment = podTemplates(parseManifests(rendered.stdout).map((r) => r.object)).find((t) => t.workload.kind === 'Deployment');
     if (!deployment) return failed(`${upgrade.app}: the chart renders no Deployment; the rehearsal runs Deployments only`);
     const image = deployment.spec.containers?.[0]?.image ?? '';
     // helm records the installed chart's <name>-<version> (the service chart, not the generic one whose templates label the objects).
-    const shown = await this.options.helm.run(['show', 'chart', upgrade.chartDir]);
+    const shown = await this.options.helm.run(['show', 'chart', upgrade.chart, ...upgrade.pullArgs]);
     if (shown.code !== 0) return shown;
     const chart = parse(shown.stdout) as { name?: string; version?: string } | null;
     const revisions = this.releases()[upgrade.app] ?? [];
     const revision: Revision = {
       revision: (revisions.at(-1)?.revision ?? 0) + 1,
       status: 'deployed',
-      chart: chart?.name && chart.version ? `${chart.name}-${chart.version}` : upgrade.chartDir,
+      chart: chart?.name && chart.version ? `${chart.name}-${chart.version}` : upgrade.chart,
       description: upgrade.description,
       updated: new Date().toISOString(),
       imageDigest: /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1] ?? null,

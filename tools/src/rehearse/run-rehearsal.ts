@@ -231,12 +231,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       rmSync(digestFile, { force: true });
       if (outcome.apps.built.length > 0) await shipyard(['images', 'push', ...outcome.apps.built, '--registry', registry, '--digest-file', digestFile]);
       else writeFileSync(digestFile, '{}\n');
-      // The service charts of this commit as OCI artifacts, as the pipeline's release job pushes them.
+      // The affected service charts as OCI artifacts, as the pipeline's release job pushes them; the
+      // others are carried over from the previous release (a re-pushed chart would restart its app).
       const chartsFile = path.join(paths.dir, 'charts.json');
       rmSync(chartsFile, { force: true });
-      await shipyard(['charts', 'push', '--all', '--sha', outcome.sha, '--out', chartsFile, '--registry', registry, '--ca-file', layout.certFile]);
+      await shipyard(['charts', 'push', '--affected', path.join(paths.dir, 'affected.json'), '--sha', outcome.sha, '--out', chartsFile, '--registry', registry, '--ca-file', layout.certFile]);
       const charts = Object.keys(JSON.parse(readFileSync(chartsFile, 'utf8')) as Record<string, unknown>);
-      await shipyard(['release', 'create', '--sha', outcome.sha, '--images', digestFile, '--out', releaseFile, '--registry', registry, '--ca-file', layout.certFile]);
+      await shipyard(['release', 'create', '--sha', outcome.sha, '--images', digestFile, '--charts', chartsFile, '--out', releaseFile, '--registry', registry, '--ca-file', layout.certFile]);
       await shipyard(['release', 'push', '--release', releaseFile, '--registry', registry, '--ca-file', layout.certFile]);
       const manifest = JSON.parse(readFileSync(releaseFile, 'utf8')) as { apps: Record<string, { image: { repository: string; tag: string; digest: string } }> };
       for (const [app, entry] of Object.entries(manifest.apps)) outcome.digests[app] = entry.image.digest;

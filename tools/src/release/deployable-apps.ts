@@ -4,12 +4,10 @@ import { loadProjectGraph } from '../affected/nx-workspace';
 import { APP_TAG } from '../affected/workspace-model';
 import { CliError, ExitCode } from '../cli/errors';
 import { defaultChartsRoot, readChart, type ChartInfo } from '../charts/layout';
-import { chartDigest } from './chart-digest';
 
 export interface DeployableApp {
   name: string;
   chart: ChartInfo;
-  chartDigest: string;
 }
 
 export interface ProjectSummary {
@@ -35,7 +33,7 @@ export function deployableApps(names: readonly string[], chartsRoot = defaultCha
     }
     const chart = readChart(dir);
     if (chart.type !== 'application') throw new CliError(`charts/${name} is a ${chart.type} chart; an app needs an application chart`, ExitCode.usage);
-    return { name, chart, chartDigest: chartDigest(chart) };
+    return { name, chart };
   });
 }
 

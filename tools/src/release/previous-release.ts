@@ -1,8 +1,8 @@
 import { CliError, ExitCode } from '../cli/errors';
 import { runCommand } from '../images/run-command';
 import type { PreviousRelease } from './create-release';
-import { parseReleaseRef, type ReleaseRef } from './release-ref';
-import type { PulledRelease } from './release-store';
+import { parseReleaseRef } from './release-ref';
+import type { ReleaseStore } from './release-store';
 
 export interface GitHistory {
   /** Commits before `sha` along first parents, nearest first. */
@@ -33,7 +33,7 @@ export interface FindPreviousOptions {
   explicit?: string;
   /** Whether some app has no image in this run (only then is a previous release needed). */
   needed: boolean;
-  store: { find(ref: ReleaseRef): Promise<PulledRelease | null> };
+  store: Pick<ReleaseStore, 'findCarrySource'>;
   git: GitHistory;
   log: (line: string) => void;
   /** How many commits back the default search looks. */
@@ -52,7 +52,7 @@ export async function findPreviousRelease(options: FindPreviousOptions): Promise
   const { sha, store, git, log } = options;
   if (options.explicit) {
     const ref = parseReleaseRef(options.explicit);
-    const found = await store.find(ref);
+    const found = await store.findCarrySource(ref);
     if (!found) {
       if (options.needed) throw new CliError(`--previous ${options.explicit}: no such release in the registry`, ExitCode.usage);
       log(`--previous ${options.explicit} not found; not needed, every app was built in this run`);
@@ -71,7 +71,7 @@ export async function findPreviousRelease(options: FindPreviousOptions): Promise
   if (!options.needed) return null;
   // A re-run of a commit that already has a release (a pipeline re-run, a second rehearsal):
   // that release is the one to converge to, so its entries are carried over unchanged.
-  const own = await store.find({ kind: 'sha', tag: sha });
+  const own = await store.findCarrySource({ kind: 'sha', tag: sha });
   if (own) {
     log(`${sha.slice(0, 12)} already has a release (a re-run of the same commit): reusing its entries`);
     return { manifest: own.manifest, digest: own.digest, how: `the existing release of ${sha} (re-run)` };
@@ -80,7 +80,7 @@ export async function findPreviousRelease(options: FindPreviousOptions): Promise
   log(`looking for the nearest earlier release among the ${depth} first-parent commits before ${sha.slice(0, 12)}…`);
   const ancestors = await git.firstParentAncestors(sha, depth);
   for (const [index, candidate] of ancestors.entries()) {
-    const found = await store.find({ kind: 'sha', tag: candidate });
+    const found = await store.findCarrySource({ kind: 'sha', tag: candidate });
     if (found) {
       log(`carrying over from the release of ${candidate.slice(0, 12)} (${index + 1} commit${index === 0 ? '' : 's'} back)`);
       return { manifest: found.manifest, digest: found.digest, how: `nearest earlier release ${candidate}` };

@@ -8,14 +8,15 @@ import { deployableApps } from './deployable-apps';
 import { findPreviousRelease, gitHistory } from './previous-release';
 import { releaseMediaType, releaseRepository, serializeRelease } from './release-manifest';
 import { ReleaseStore } from './release-store';
-import { MemoryRegistry, pushTestImage } from './testing/memory-registry';
+import { MemoryRegistry, pushTestCharts, pushTestImage } from './testing/memory-registry';
 
 const apps = deployableApps(['catalog-api', 'checkout-api', 'storefront']);
 
 async function releaseFor(registry: MemoryRegistry, sha: string, built: string[], previous: Awaited<ReturnType<ReleaseStore['find']>> = null) {
   const images: Record<string, ReturnType<typeof imageRecord>> = {};
   for (const app of built) images[app] = imageRecord(`${registry.registry}/${app}`, sha, await pushTestImage(registry, app, sha, `${app}@${sha}`));
-  return createRelease({ sha, registry: registry.registry, apps, images, previous: previous ? { manifest: previous.manifest, digest: previous.digest, how: 'test' } : null }).manifest;
+  const charts = await pushTestCharts(registry, built, sha);
+  return createRelease({ sha, registry: registry.registry, apps, images, charts, previous: previous ? { manifest: previous.manifest, digest: previous.digest, how: 'test' } : null }).manifest;
 }
 
 describe('ReleaseStore', () => {
@@ -64,19 +65,27 @@ describe('ReleaseStore', () => {
     await expect(store.pull({ kind: 'sha', tag: 'd'.repeat(40) })).rejects.toThrow(/holds the release of a{40}, not of d{40}/);
   });
 
-  it('verifies every image digest exists in the registry', async () => {
+  it('verifies every image and chart digest exists in the registry', async () => {
     const registry = new MemoryRegistry();
     const store = new ReleaseStore(registry);
     const manifest = await releaseFor(registry, sha, ['catalog-api', 'checkout-api', 'storefront']);
     expect((await store.verify(manifest)).every((check) => check.ok)).toBe(true);
     const other = new MemoryRegistry();
     const checks = await new ReleaseStore(other).verify(manifest);
-    expect(checks.map((check) => [check.app, check.ok, check.problem])).toEqual([
-      ['catalog-api', false, 'not found in the registry'],
-      ['checkout-api', false, 'not found in the registry'],
-      ['storefront', false, 'not found in the registry'],
+    expect(checks.map((check) => [check.app, check.kind, check.ok, check.problem])).toEqual([
+      ['catalog-api', 'image', false, 'not found in the registry'],
+      ['catalog-api', 'chart', false, 'not found in the registry'],
+      ['checkout-api', 'image', false, 'not found in the registry'],
+      ['checkout-api', 'chart', false, 'not found in the registry'],
+      ['storefront', 'image', false, 'not found in the registry'],
+      ['storefront', 'chart', false, 'not found in the registry'],
     ]);
-    await expect(new ReleaseStore(other).requireComplete(manifest)).rejects.toThrow(/release a{40} is not deployable from 127\.0\.0\.1:5000:\n {2}catalog-api: 127\.0\.0\.1:5000\/catalog-api@sha256:[0-9a-f]{64}: not found/);
+    await expect(new ReleaseStore(other).requireComplete(manifest)).rejects.toThrow(
+      /release a{40} is not deployable from 127\.0\.0\.1:5000:\n {2}catalog-api image: 127\.0\.0\.1:5000\/catalog-api@sha256:[0-9a-f]{64}: not found.*\n {2}catalog-api chart: oci:\/\/127\.0\.0\.1:5000\/helm\/catalog-api@sha256:[0-9a-f]{64}: not found/,
+    );
+    // A chart missing on its own (its image is there) is named too.
+    registry.repositories.delete('helm/storefront');
+    expect((await store.verify(manifest)).filter((check) => !check.ok).map((check) => [check.app, check.kind])).toEqual([['storefront', 'chart']]);
   });
 
   it('stores the exact serialized document as the layer', async () => {

@@ -1,8 +1,9 @@
+import { chartReference } from '../charts/publish';
 import { CliError, ExitCode } from '../cli/errors';
 import { type Descriptor, emptyConfig, type ImageManifest, mediaTypes, readAll, sha256Digest } from './oci';
 import { isNotFound, type RegistryClient, registryError } from './registry-access';
 import { describeRef, type ReleaseRef, refTagOrDigest } from './release-ref';
-import { imageReference, parseRelease, type ReleaseManifest, releaseMediaType, releaseRepository, serializeRelease } from './release-manifest';
+import { type CarrySource, imageReference, parseCarrySource, parseRelease, type ReleaseManifest, releaseMediaType, releaseRepository, serializeRelease } from './release-manifest';
 
 export interface PulledRelease {
   manifest: ReleaseManifest;
@@ -13,8 +14,29 @@ export interface PulledRelease {
   artifactMediaType: string;
 }
 
-export interface ImageCheck {
+/**
+ * A release as a tag target: enough to name it and tag it again (same bytes, same digest),
+ * whatever its schemaVersion. What deploy moves env-<env>-previous and -failed to.
+ */
+export interface ReleaseHandle {
+  manifest: { gitSha: string };
+  digest: string;
+  artifact: Buffer;
+  artifactMediaType: string;
+}
+
+interface FetchedRelease {
+  where: string;
+  document: string;
+  digest: string;
+  artifact: Buffer;
+  artifactMediaType: string;
+}
+
+/** One artifact a release deploys: an app's image or its chart. */
+export interface ArtifactCheck {
   app: string;
+  kind: 'image' | 'chart';
   reference: string;
   ok: boolean;
   problem?: string;
@@ -72,8 +94,8 @@ export class ReleaseStore {
     }
   }
 
-  /** The release a reference names, or null when the registry has no such tag or digest. */
-  async find(ref: ReleaseRef): Promise<PulledRelease | null> {
+  /** The artifact and document a reference names, checked against their digests; null when the registry has no such tag or digest. */
+  private async fetch(ref: ReleaseRef): Promise<FetchedRelease | null> {
     const where = `${this.registry}/${releaseRepository}:${describeRef(ref)}`;
     let artifact: { digest: string; mediaType: string; content: Buffer; manifest: unknown };
     try {
@@ -95,11 +117,40 @@ export class ReleaseStore {
       throw registryError(error, this.registry, `downloading the release document of ${where}`);
     }
     if (sha256Digest(document) !== layer.digest) throw new CliError(`${where}: the release document does not match its digest ${layer.digest}`, ExitCode.failed);
-    const manifest = parseRelease(document.toString('utf8'), where);
-    if (ref.kind === 'sha' && manifest.gitSha !== ref.tag) {
-      throw new CliError(`${where} holds the release of ${manifest.gitSha}, not of ${ref.tag}: the tag was overwritten by hand`, ExitCode.failed);
+    return { where, document: document.toString('utf8'), digest: artifact.digest, artifact: artifact.content, artifactMediaType: artifact.mediaType };
+  }
+
+  private checkSha(ref: ReleaseRef, gitSha: string, where: string): void {
+    if (ref.kind === 'sha' && gitSha !== ref.tag) {
+      throw new CliError(`${where} holds the release of ${gitSha}, not of ${ref.tag}: the tag was overwritten by hand`, ExitCode.failed);
     }
-    return { manifest, digest: artifact.digest, artifact: artifact.content, artifactMediaType: artifact.mediaType };
+  }
+
+  /** The release a reference names, or null when the registry has no such tag or digest. */
+  async find(ref: ReleaseRef): Promise<PulledRelease | null> {
+    const fetched = await this.fetch(ref);
+    if (!fetched) return null;
+    const manifest = parseRelease(fetched.document, fetched.where);
+    this.checkSha(ref, manifest.gitSha, fetched.where);
+    return { manifest, digest: fetched.digest, artifact: fetched.artifact, artifactMediaType: fetched.artifactMediaType };
+  }
+
+  /** A release to carry entries over from: any version this shipyard can carry from (version 1: images only). */
+  async findCarrySource(ref: ReleaseRef): Promise<{ manifest: CarrySource; digest: string } | null> {
+    const fetched = await this.fetch(ref);
+    if (!fetched) return null;
+    const manifest = parseCarrySource(fetched.document, fetched.where);
+    this.checkSha(ref, manifest.gitSha, fetched.where);
+    return { manifest, digest: fetched.digest };
+  }
+
+  /** A release only to name and re-tag (a pointer deploy moves), of any schemaVersion. */
+  async findHandle(ref: ReleaseRef): Promise<ReleaseHandle | null> {
+    const fetched = await this.fetch(ref);
+    if (!fetched) return null;
+    const manifest = parseCarrySource(fetched.document, fetched.where);
+    this.checkSha(ref, manifest.gitSha, fetched.where);
+    return { manifest: { gitSha: manifest.gitSha }, digest: fetched.digest, artifact: fetched.artifact, artifactMediaType: fetched.artifactMediaType };
   }
 
   async pull(ref: ReleaseRef): Promise<PulledRelease> {
@@ -112,7 +163,7 @@ export class ReleaseStore {
   }
 
   /** Points `tag` at the release: the same manifest bytes, so the same digest. */
-  async setTag(release: PulledRelease, tag: string): Promise<void> {
+  async setTag(release: ReleaseHandle, tag: string): Promise<void> {
     try {
       const { digest } = await this.releases.setManifest(release.artifact, { tag, mediaType: release.artifactMediaType });
       if (digest !== release.digest) throw new CliError(`tagging ${tag}: the registry stored ${digest}, expected ${release.digest}`, ExitCode.failed);
@@ -121,30 +172,32 @@ export class ReleaseStore {
     }
   }
 
-  /** Checks that every image of the release exists in this registry, by digest. */
-  async verify(manifest: ReleaseManifest): Promise<ImageCheck[]> {
-    return Promise.all(
-      Object.entries(manifest.apps).map(async ([app, entry]): Promise<ImageCheck> => {
-        const reference = imageReference(this.registry, entry);
-        try {
-          const found = await this.client.content(entry.image.repository).getManifest(entry.image.digest);
-          if (found.digest !== entry.image.digest) return { app, reference, ok: false, problem: `registry answered with ${found.digest}` };
-          return { app, reference, ok: true };
-        } catch (error) {
-          if (isNotFound(error)) return { app, reference, ok: false, problem: 'not found in the registry' };
-          if ((error as Error).name === 'DigestMismatchError') return { app, reference, ok: false, problem: (error as Error).message };
-          throw registryError(error, this.registry, `checking ${reference}`);
-        }
-      }),
-    );
+  /** Checks that every image and chart of the release exists in this registry, by digest (per app: image, then chart). */
+  async verify(manifest: ReleaseManifest): Promise<ArtifactCheck[]> {
+    const check = async (app: string, kind: ArtifactCheck['kind'], repository: string, digest: string, reference: string): Promise<ArtifactCheck> => {
+      try {
+        const found = await this.client.content(repository).getManifest(digest);
+        if (found.digest !== digest) return { app, kind, reference, ok: false, problem: `registry answered with ${found.digest}` };
+        return { app, kind, reference, ok: true };
+      } catch (error) {
+        if (isNotFound(error)) return { app, kind, reference, ok: false, problem: 'not found in the registry' };
+        if ((error as Error).name === 'DigestMismatchError') return { app, kind, reference, ok: false, problem: (error as Error).message };
+        throw registryError(error, this.registry, `checking ${reference}`);
+      }
+    };
+    const checks = Object.entries(manifest.apps).flatMap(([app, entry]) => [
+      check(app, 'image', entry.image.repository, entry.image.digest, imageReference(this.registry, entry)),
+      check(app, 'chart', entry.chart.repository, entry.chart.digest, chartReference(this.registry, entry.chart)),
+    ]);
+    return Promise.all(checks);
   }
 
-  /** verify(), failing with every missing image listed. */
-  async requireComplete(manifest: ReleaseManifest): Promise<ImageCheck[]> {
+  /** verify(), failing with every missing image and chart listed. */
+  async requireComplete(manifest: ReleaseManifest): Promise<ArtifactCheck[]> {
     const checks = await this.verify(manifest);
     const bad = checks.filter((check) => !check.ok);
     if (bad.length > 0) {
-      throw new CliError(`release ${manifest.gitSha} is not deployable from ${this.registry}:\n${bad.map((c) => `  ${c.app}: ${c.reference}: ${c.problem}`).join('\n')}`, ExitCode.failed);
+      throw new CliError(`release ${manifest.gitSha} is not deployable from ${this.registry}:\n${bad.map((c) => `  ${c.app} ${c.kind}: ${c.reference}: ${c.problem}`).join('\n')}`, ExitCode.failed);
     }
     return checks;
   }

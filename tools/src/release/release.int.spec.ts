@@ -1,8 +1,8 @@
 /**
- * release create/push/pull/verify, promote and deploy --dry-run as the pipeline runs them (the
- * CLI as a process), against two real registries (Debian's docker-registry over HTTPS with
- * their own self-signed certificates) on free loopback ports, with images pushed through the
- * Azure SDK's content client, and the real charts rendered by the pinned helm.
+ * charts push, release create/push/pull/verify, promote and deploy --dry-run as the pipeline runs
+ * them (the CLI as a process), against two real registries (Debian's docker-registry over HTTPS
+ * with their own self-signed certificates) on free loopback ports, with images pushed through the
+ * Azure SDK's content client, the real charts pushed and pulled by digest by the pinned helm.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +11,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
 import { cachedHelmPath, defaultHelm } from '../helm/binary';
+import { runHelm } from '../helm/run';
+import { parse } from 'yaml';
 import { helmPin } from '../helm/version';
 import { runCommand } from '../images/run-command';
 import { freePort } from '../images/testing/containers';
@@ -96,16 +98,28 @@ afterAll(async () => {
 });
 
 describe('releases in a real registry over HTTPS', () => {
-  it('release create writes a complete manifest of the images built', async () => {
+  it('release create writes a complete manifest of the images built and the charts pushed, charts by OCI digest', async () => {
     const images = await imagesFile('images-parent.json', parent, apps);
+    const charts = path.join(work, 'charts-parent.json');
+    const push = await shipyard('charts', 'push', '--all', '--sha', parent, '--out', charts, ...registry(0));
+    expect(push.exitCode).toBe(0);
     const out = path.join(work, 'release-parent.json');
-    const result = await shipyard('release', 'create', '--sha', parent, '--images', images, '--out', out, ...registry(0));
-    expect(result.stderr).toContain('3 built, 0 carried over');
+    const result = await shipyard('release', 'create', '--sha', parent, '--images', images, '--charts', charts, '--out', out, ...registry(0));
+    expect(result.stderr).toContain('3 built, 0 carried over; charts 3 pushed, 0 carried over');
     expect(result.exitCode).toBe(0);
     const manifest = parseRelease(fs.readFileSync(out, 'utf8'), out);
     expect(Object.keys(manifest.apps)).toEqual(apps);
     expect(manifest.apps['catalog-api'].image.repository).toBe('catalog-api');
-  });
+    const pushed = JSON.parse(fs.readFileSync(charts, 'utf8')) as Record<string, { repository: string; version: string; digest: string }>;
+    for (const app of apps) {
+      expect(manifest.apps[app].chart).toEqual({ name: app, ...pushed[app] });
+      expect(manifest.apps[app].chart).toMatchObject({ repository: `helm/${app}`, version: expect.stringMatching(new RegExp(`-${parent.slice(0, 12)}$`)) });
+      // The pinned helm pulls exactly that artifact by digest: the reference deploy installs.
+      const shown = await runHelm(['show', 'chart', `oci://${registries[0].address}/helm/${app}@${manifest.apps[app].chart.digest}`, '--ca-file', registries[0].layout.certFile]);
+      expect(shown.code).toBe(0);
+      expect(parse(shown.stdout)).toMatchObject({ name: app, version: manifest.apps[app].chart.version });
+    }
+  }, 180_000);
 
   it('release push stores it as an OCI artifact tagged by sha; pull and verify read it back', async () => {
     const push = await shipyard('release', 'push', '--release', path.join(work, 'release-parent.json'), ...registry(0));
@@ -117,22 +131,26 @@ describe('releases in a real registry over HTTPS', () => {
     expect(pull.stdout).toBe(fs.readFileSync(path.join(work, 'release-parent.json'), 'utf8'));
     const verify = await shipyard('release', 'verify', '--ref', parent, '--json', ...registry(0));
     expect(verify.exitCode).toBe(0);
-    expect((JSON.parse(verify.stdout) as { checks: Array<{ ok: boolean }> }).checks.map((check) => check.ok)).toEqual([true, true, true]);
+    expect((JSON.parse(verify.stdout) as { checks: Array<{ kind: string; ok: boolean }> }).checks.map((check) => [check.kind, check.ok])).toEqual(apps.flatMap(() => [['image', true], ['chart', true]]));
   }, 60_000);
 
-  it('a new release carries unchanged apps over from the nearest earlier release', async () => {
+  it('a new release carries unchanged apps (image and chart) over from the nearest earlier release', async () => {
     const images = await imagesFile('images-head.json', head, ['storefront']);
+    const charts = path.join(work, 'charts-head.json');
+    expect((await shipyard('charts', 'push', 'storefront', '--sha', head, '--out', charts, ...registry(0))).exitCode).toBe(0);
     const out = path.join(work, 'release-head.json');
-    const create = await shipyard('release', 'create', '--sha', head, '--images', images, '--out', out, ...registry(0));
+    const create = await shipyard('release', 'create', '--sha', head, '--images', images, '--charts', charts, '--out', out, ...registry(0));
     expect(create.stderr).toContain(`carrying over from the release of ${parent.slice(0, 12)} (1 commit back)`);
     expect(create.exitCode).toBe(0);
     const earlier = parseRelease(fs.readFileSync(path.join(work, 'release-parent.json'), 'utf8'), 'parent');
     const manifest = parseRelease(fs.readFileSync(out, 'utf8'), out);
     expect(manifest.apps['catalog-api']).toEqual(earlier.apps['catalog-api']);
     expect(manifest.apps.storefront.gitSha).toBe(head);
+    expect(manifest.apps.storefront.chart.version).toMatch(new RegExp(`-${head.slice(0, 12)}$`));
+    expect(manifest.apps.storefront.chart.digest).not.toBe(earlier.apps.storefront.chart.digest);
     expect(manifest.previous?.gitSha).toBe(parent);
     expect((await shipyard('release', 'push', '--release', out, ...registry(0))).exitCode).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('verify fails, naming each missing image, in a registry without the images; an untrusted certificate is explained', async () => {
     const absent = await shipyard('release', 'verify', '--ref', head, ...registry(1));
@@ -142,40 +160,49 @@ describe('releases in a real registry over HTTPS', () => {
     await new ReleaseStore(registries[1].client).push(parseRelease(fs.readFileSync(path.join(work, 'release-parent.json'), 'utf8'), 'parent'));
     const stranger = await shipyard('release', 'verify', '--ref', parent, ...registry(1));
     expect(stranger.exitCode).toBe(1);
-    for (const app of apps) expect(stranger.stderr).toMatch(new RegExp(`MISSING ${app}: ${registries[1].address.replaceAll('.', '\\.')}/${app}@sha256:[0-9a-f]{64} \\(not found in the registry\\)`));
-    expect(stranger.stderr).toContain(`shipyard: 3 of 3 images of release ${parent} are missing in ${registries[1].address}`);
+    for (const app of apps) {
+      expect(stranger.stderr).toMatch(new RegExp(`MISSING ${app} image: ${registries[1].address.replaceAll('.', '\\.')}/${app}@sha256:[0-9a-f]{64} \\(not found in the registry\\)`));
+      expect(stranger.stderr).toMatch(new RegExp(`MISSING ${app} chart: oci://${registries[1].address.replaceAll('.', '\\.')}/helm/${app}@sha256:[0-9a-f]{64} \\(not found in the registry\\)`));
+    }
+    expect(stranger.stderr).toContain(`shipyard: 6 of 6 images and charts of release ${parent} are missing in ${registries[1].address}`);
     const untrusted = await shipyard('release', 'verify', '--ref', head, '--registry', registries[0].address);
     expect(untrusted.exitCode).toBe(3);
     expect(untrusted.stderr).toMatch(/the TLS certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted .*--ca-file <file>/);
   }, 60_000);
 
-  it('promote copies images and release by digest, verifies the destination, and copies nothing the second time', async () => {
+  it('promote copies images, charts and release by digest, verifies the destination, and copies nothing the second time', async () => {
     const args = ['promote', '--from', registries[0].address, '--to', registries[1].address, '--release', head, '--json', '--ca-file', registries[0].layout.certFile, '--ca-file', registries[1].layout.certFile];
     const first = await shipyard(...args);
     expect(first.exitCode).toBe(0);
-    const report = JSON.parse(first.stdout) as { items: Array<{ name: string; result: string; digest: string }>; release: { digest: string } };
-    expect(report.items.map((item) => [item.name, item.result])).toEqual([...apps.map((app) => [app, 'copied']), ['release', 'copied']]);
+    const report = JSON.parse(first.stdout) as { items: Array<{ name: string; kind: string; result: string; repository: string; digest: string }>; release: { digest: string } };
+    expect(report.items.map((item) => [item.name, item.kind, item.result])).toEqual([...apps.flatMap((app) => [[app, 'image', 'copied'], [app, 'chart', 'copied']]), ['release', 'release', 'copied']]);
     const copied = await registries[1].client.content(releaseRepository).getManifest(head);
     expect(copied.digest).toBe(report.release.digest);
     for (const item of report.items.filter((entry) => entry.name !== 'release')) {
-      expect((await registries[1].client.content(item.name).getManifest(item.digest)).digest).toBe(item.digest);
+      expect((await registries[1].client.content(item.repository).getManifest(item.digest)).digest).toBe(item.digest);
     }
+    // The copied chart is a chart to helm in the destination, by the same digest.
+    const storefront = report.items.find((item) => item.name === 'storefront' && item.kind === 'chart');
+    const shown = await runHelm(['show', 'chart', `oci://${registries[1].address}/${storefront?.repository}@${storefront?.digest}`, '--ca-file', registries[1].layout.certFile]);
+    expect(shown.code).toBe(0);
+    expect(parse(shown.stdout)).toMatchObject({ name: 'storefront' });
     const again = JSON.parse((await shipyard(...args)).stdout) as { items: Array<{ result: string }> };
-    expect(again.items.map((item) => item.result)).toEqual(['present', 'present', 'present', 'present']);
+    expect(again.items.map((item) => item.result)).toEqual(Array(7).fill('present'));
     expect((await shipyard('release', 'verify', '--ref', head, ...registry(1))).exitCode).toBe(0);
   }, 90_000);
 
-  it('deploy --dry-run verifies the release and prints the exact helm commands for the rendered charts', async () => {
+  it('deploy --dry-run verifies the release and prints the exact helm commands, charts by digest from the registry, rendered from there', async () => {
     const manifest = parseRelease(fs.readFileSync(path.join(work, 'release-head.json'), 'utf8'), 'head');
     const result = await shipyard('deploy', '--env', 'staging', '--release', head, '--dry-run', '--assume-not-installed', '--namespace', 'shop', ...registry(1));
-    expect(result.stderr).toContain(`release ${head.slice(0, 12)}: all 3 images verified in ${registries[1].address}`);
+    expect(result.stderr).toContain(`release ${head.slice(0, 12)}: all 3 images and charts verified in ${registries[1].address}`);
     expect(result.exitCode).toBe(0);
     const target = registries[1].address;
     for (const app of apps) {
-      const image = manifest.apps[app].image;
+      const { image, chart } = manifest.apps[app];
       const upgrade = new RegExp(
         [
-          `\\$ helm upgrade --install ${app} charts/${app} --namespace shop --rollback-on-failure --wait=watcher --timeout 10m`,
+          `\\$ helm upgrade --install ${app} oci://${target.replaceAll('.', '\\.')}/helm/${app}@${chart.digest} --ca-file ${registries[1].layout.certFile.replaceAll('.', '\\.')}`,
+          `--namespace shop --rollback-on-failure --wait=watcher --timeout 10m`,
           `--description 'shipyard release=${head} fingerprint=sha256:[0-9a-f]{64}'`,
           // Only the storefront has an overlay of its own (its ingress host); the others take the environment's values.
           `-f charts/environments/staging\\.yaml${app === 'storefront' ? ` -f charts/${app}/values-staging\\.yaml` : ''}`,
@@ -184,7 +211,8 @@ describe('releases in a real registry over HTTPS', () => {
         'm',
       );
       expect(result.stdout).toMatch(upgrade);
-      expect(result.stdout).toContain(`    $ helm dependency update charts/service --skip-refresh\n    $ helm dependency update charts/${app} --skip-refresh\n`);
+      // The release's chart is the whole chart: nothing is built from the checkout.
+      expect(result.stdout).not.toContain('helm dependency');
       // helm template ran with the same values: the rendered pod runs exactly this digest.
       expect(result.stderr).toMatch(new RegExp(`${app}: rendered \\d+ objects for staging; image ${target.replaceAll('.', '\\.')}/${app}@${image.digest}`));
     }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
-import { createRelease, type CreatedRelease, readImagesFile } from './create-release';
+import { createRelease, type CreatedRelease, readChartsFileIfAny, readImagesFile } from './create-release';
 import type { DeployableApp } from './deployable-apps';
 import { findPreviousRelease, type GitHistory } from './previous-release';
 import { parseRelease, type ReleaseManifest, serializeRelease } from './release-manifest';
@@ -12,12 +12,14 @@ type Log = (line: string) => void;
 export interface CreateStepOptions {
   sha: string;
   imagesFile: string;
+  /** dist/charts.json of `shipyard charts push`. */
+  chartsFile: string;
   outFile: string;
   previous?: string;
   registry: string;
   apps: readonly DeployableApp[];
   /** Opened only when a previous release must be read. */
-  openStore: () => Promise<Pick<ReleaseStore, 'find'>>;
+  openStore: () => Promise<Pick<ReleaseStore, 'findCarrySource'>>;
   git: GitHistory;
   log: Log;
 }
@@ -28,12 +30,14 @@ export async function createReleaseFile(options: CreateStepOptions): Promise<Cre
   if (!/^[0-9a-f]{40}$/.test(sha)) throw new CliError(`--sha "${sha}" must be a full 40-character git commit sha`, ExitCode.usage);
   const { images, found } = readImagesFile(options.imagesFile);
   log(found ? `images file ${options.imagesFile}: ${Object.keys(images).join(', ') || 'no images'}` : `images file ${options.imagesFile} does not exist: no image was built in this run`);
-  const needed = options.apps.some((app) => !images[app.name]);
+  const { charts, found: chartsFound } = readChartsFileIfAny(options.chartsFile);
+  log(chartsFound ? `charts file ${options.chartsFile}: ${Object.keys(charts).join(', ') || 'no charts'}` : `charts file ${options.chartsFile} does not exist: no chart was pushed in this run`);
+  const needed = options.apps.some((app) => !images[app.name] || !charts[app.chart.name]);
   const previous =
     needed || options.previous
       ? await findPreviousRelease({ sha, explicit: options.previous, needed, store: await options.openStore(), git: options.git, log })
       : null;
-  const created = createRelease({ sha, registry: options.registry, apps: options.apps, images, previous });
+  const created = createRelease({ sha, registry: options.registry, apps: options.apps, images, charts, previous });
   for (const warning of created.warnings) log(`warning: ${warning}`);
   mkdirSync(path.dirname(options.outFile), { recursive: true });
   const temporary = `${options.outFile}.${process.pid}.tmp`;
@@ -51,6 +55,6 @@ export function readReleaseFile(file: string): ReleaseManifest {
 export function describeRelease(manifest: ReleaseManifest, registry: string): string[] {
   return Object.entries(manifest.apps).map(([app, entry]) => {
     const origin = entry.gitSha === manifest.gitSha ? 'built' : `carried over from ${entry.gitSha.slice(0, 12)}`;
-    return `${app.padEnd(16)} ${registry}/${entry.image.repository}@${entry.image.digest.slice(0, 19)}…  chart ${entry.chart.name} ${entry.chart.version}  (${origin})`;
+    return `${app.padEnd(16)} ${registry}/${entry.image.repository}@${entry.image.digest.slice(0, 19)}…  chart ${entry.chart.repository}:${entry.chart.version}@${entry.chart.digest.slice(0, 19)}…  (image ${origin})`;
   });
 }

@@ -9,7 +9,6 @@ import { publishRelease } from '../deploy/testing/publish';
 import { releaseRepository } from '../release/release-manifest';
 import { ReleaseStore } from '../release/release-store';
 import { MemoryRegistry } from '../release/testing/memory-registry';
-import { workspaceRoot } from '../workspace/root';
 import { portForward } from './port-forward';
 import { smokeEnvironment, type SmokeStepOptions } from './smoke-step';
 import { chartIngress, parseUrlOptions, resolveTargets } from './targets';
@@ -160,7 +159,7 @@ describe('smoke checks', () => {
 
   it('after a failed smoke, --rollback-on-failure puts the environment and its pointer back on the previous release', async () => {
     const registry = new MemoryRegistry();
-    const helm = new FakeHelm(workspaceRoot);
+    const helm = new FakeHelm(registry);
     const converge = { environment: 'dev' as const, namespace: 'shipyard', timeout: '10m', store: new ReleaseStore(registry), helm, dryRun: false, log: () => undefined };
     await publishRelease(registry, 'a'.repeat(40), apps);
     await deployRelease({ kind: 'sha', tag: 'a'.repeat(40) }, converge);

@@ -19,7 +19,7 @@ export interface RunWorkItemsOptions {
   target: AzdoTarget;
   /** null only with dryRun. */
   credential: AzdoCredential | null;
-  store: Pick<ReleaseStore, 'find' | 'registry'>;
+  store: Pick<ReleaseStore, 'findCarrySource' | 'registry'>;
   /** The git checkout to read commits from. */
   repo: string;
   run: PipelineRun | null;

@@ -6,13 +6,13 @@ import type { Environment } from '../../charts/layout';
 /** A valid release manifest: one image per app, digests from one hex character each. */
 export function releaseFor(gitSha: string, images: Record<string, string>): ReleaseManifest {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     gitSha,
     previous: null,
     apps: Object.fromEntries(
       Object.entries(images).map(([app, image]) => [
         app,
-        { image: { repository: `shipyard/${app}`, tag: gitSha, digest: `sha256:${image.repeat(64)}` }, chart: { name: app, version: '0.1.0', digest: `sha256:${'0'.repeat(64)}` }, gitSha },
+        { image: { repository: `shipyard/${app}`, tag: gitSha, digest: `sha256:${image.repeat(64)}` }, chart: { name: app, version: '0.1.0', repository: `helm/${app}`, digest: `sha256:${'0'.repeat(64)}` }, gitSha },
       ]),
     ),
   };
@@ -22,7 +22,7 @@ export function releaseFor(gitSha: string, images: Record<string, string>): Rele
 export async function markDeployed(store: ReleaseStore, environment: Environment, gitSha: string): Promise<void> {
   const tags = pointerTags(environment);
   const target = await store.pull({ kind: 'sha', tag: gitSha });
-  const before = await store.find({ kind: 'pointer', tag: tags.current, environment });
+  const before = await store.findHandle({ kind: 'pointer', tag: tags.current, environment });
   if (before?.digest === target.digest) return;
   if (before) await store.setTag(before, tags.previous);
   await store.setTag(target, tags.current);

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse } from 'yaml';
 import type { HelmResult } from '../../helm/run';
+import { type MemoryRegistry, testChartOf } from '../../release/testing/memory-registry';
 import type { HelmRunner } from '../helm-runner';
 
 export interface FakeRevision {
@@ -34,10 +32,18 @@ function setValues(args: readonly string[]): Record<string, unknown> {
   return values;
 }
 
+/** oci://<registry>/<repository>@<digest>: the only chart reference deploy gives helm. */
+function parseChartRef(ref: string): { registry: string; repository: string; digest: string } | null {
+  const match = /^oci:\/\/([^/]+)\/(.+)@(sha256:[0-9a-f]{64})$/.exec(ref);
+  return match ? { registry: match[1], repository: match[2], digest: match[3] } : null;
+}
+
 /**
  * A stand-in for helm and a cluster: keeps each release's revisions (status, chart, description,
  * values) and answers history, get values, upgrade --install, rollback and uninstall the way
- * helm does, including --rollback-on-failure. Every call is recorded.
+ * helm does, including --rollback-on-failure. An upgrade pulls its chart by digest from the
+ * in-memory registry (its name and version become the revision's chart, as helm records them).
+ * Every call is recorded.
  */
 export class FakeHelm implements HelmRunner {
   readonly releases = new Map<string, FakeRevision[]>();
@@ -45,7 +51,7 @@ export class FakeHelm implements HelmRunner {
   /** Apps whose next upgrade fails (and is rolled back by --rollback-on-failure). */
   readonly failUpgrades = new Set<string>();
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly registry: MemoryRegistry) {}
 
   seed(app: string, revisions: Array<Omit<FakeRevision, 'revision'>>): void {
     this.releases.set(app, revisions.map((revision, index) => ({ ...revision, revision: index + 1 })));
@@ -80,11 +86,12 @@ export class FakeHelm implements HelmRunner {
       const latest = this.latest(args[2]);
       return latest ? ok(JSON.stringify(latest.values)) : fail('Error: release: not found');
     }
-    if (command === 'dependency') return ok('Saving 1 charts\n');
     if (command === 'upgrade') {
       const app = args[2];
-      const chartDir = path.resolve(this.root, args[3]);
-      const chart = parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
+      const ref = parseChartRef(args[3]);
+      if (!ref || ref.registry !== this.registry.registry) return fail(`Error: fake helm installs charts from oci://${this.registry.registry}/…@sha256:… only, not ${args[3]}`);
+      const chart = await testChartOf(this.registry, ref.repository, ref.digest).catch(() => null);
+      if (!chart) return fail(`Error: failed to perform "FetchReference" on source: ${args[3]}: not found`);
       const revision = { chart: `${chart.name}-${chart.version}`, description: option(args, '--description') ?? 'Upgrade complete', values: setValues(args) };
       if (this.failUpgrades.has(app)) {
         this.failUpgrades.delete(app);

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { chartNamespace, type ChartArtifact, type ChartsFile } from '../../charts/publish';
 import { type ImageIndex, type ImageManifest, isIndex, mediaTypes, readAll, sha256Digest } from '../oci';
 import type { ContentClient, RegistryClient } from '../registry-access';
 
@@ -105,4 +106,42 @@ export async function pushTestImage(registry: RegistryClient, repository: string
   };
   const { digest } = await content.setManifest(Buffer.from(JSON.stringify(manifest)), { tag, mediaType: mediaTypes.ociManifest });
   return digest;
+}
+
+/** helm's media types for a chart pushed to an OCI registry. */
+export const helmMediaTypes = { config: 'application/vnd.cncf.helm.config.v1+json', content: 'application/vnd.cncf.helm.chart.content.v1.tar.gz' };
+
+/**
+ * Pushes a small, helm-shaped chart (config = Chart.yaml as JSON, one content layer) to
+ * helm/<name>, tagged with its version as helm push does; returns it as the charts file records it.
+ */
+export async function pushTestChart(registry: RegistryClient, name: string, version: string, payload = `${name}-${version}`): Promise<ChartArtifact> {
+  const repository = `${chartNamespace}/${name}`;
+  const content = registry.content(repository);
+  const config = Buffer.from(JSON.stringify({ apiVersion: 'v2', name, version, type: 'application' }));
+  const layer = Buffer.from(`chart ${payload}`);
+  const configBlob = await content.uploadBlob(config);
+  const layerBlob = await content.uploadBlob(layer);
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: mediaTypes.ociManifest,
+    config: { mediaType: helmMediaTypes.config, digest: configBlob.digest, size: config.length },
+    layers: [{ mediaType: helmMediaTypes.content, digest: layerBlob.digest, size: layer.length }],
+  };
+  const { digest } = await content.setManifest(Buffer.from(JSON.stringify(manifest)), { tag: version, mediaType: mediaTypes.ociManifest });
+  return { repository, version, digest };
+}
+
+/** The charts of `apps` pushed for `sha` (version 0.1.0-<short sha>), as `shipyard charts push` records them. */
+export async function pushTestCharts(registry: RegistryClient, apps: readonly string[], sha: string): Promise<ChartsFile> {
+  const charts: ChartsFile = {};
+  for (const app of apps) charts[app] = await pushTestChart(registry, app, `0.1.0-${sha.slice(0, 12)}`);
+  return charts;
+}
+
+/** Name and version of a chart in the registry, from its helm config: what `helm show chart` of a reference prints. */
+export async function testChartOf(registry: RegistryClient, repository: string, digest: string): Promise<{ name: string; version: string }> {
+  const content = registry.content(repository);
+  const manifest = (await content.getManifest(digest)).manifest as unknown as ImageManifest;
+  return JSON.parse((await readAll((await content.downloadBlob(manifest.config.digest)).content)).toString('utf8')) as { name: string; version: string };
 }
