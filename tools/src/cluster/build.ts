@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 import { workspaceRoot } from '../workspace/root';
 
 type Log = (line: string) => void;
@@ -78,37 +77,29 @@ export function goEnvironment(layout: BuildLayout, env: NodeJS.ProcessEnv = proc
  * One `go build`, with a progress line every 10 s (packages compiled so far, modules fetched)
  * so a cold build of ~2,000 packages never goes quiet.
  */
-function goBuild(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; label: string; log: Log; ldflags?: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn('go', ['build', '-v', '-trimpath', `-ldflags=-s -w${options.ldflags ? ` ${options.ldflags}` : ''}`, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let packages = 0;
-    let downloads = 0;
-    let tail: string[] = [];
-    let partial = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
+async function goBuild(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; label: string; log: Log; ldflags?: string }): Promise<void> {
+  const started = Date.now();
+  let packages = 0;
+  let downloads = 0;
+  const timer = setInterval(() => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    options.log(`building ${options.label}: ${packages} packages compiled, ${downloads} modules fetched, ${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`);
+  }, 10_000);
+  try {
+    await runCommand('go', ['build', '-v', '-trimpath', `-ldflags=-s -w${options.ldflags ? ` ${options.ldflags}` : ''}`, ...args], {
+      cwd: options.cwd,
+      env: options.env,
+      onLine: (line) => {
         if (line.startsWith('go: downloading')) downloads += 1;
         else if (/^[\w.-]+(\/[\w.~+-]+)*$/.test(line.trim())) packages += 1;
-        tail = [...tail.slice(-19), line];
-      }
+      },
     });
-    const timer = setInterval(() => {
-      const seconds = Math.round((Date.now() - started) / 1000);
-      options.log(`building ${options.label}: ${packages} packages compiled, ${downloads} modules fetched, ${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`);
-    }, 10_000);
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      clearInterval(timer);
-      reject(error.code === 'ENOENT' ? new CliError('`go` is not on PATH: install Go (1.25 or newer) to build the cluster', ExitCode.environment) : error);
-    });
-    child.on('close', (code) => {
-      clearInterval(timer);
-      if (code === 0) resolve();
-      else reject(new CliError(`go build ${options.label} failed (exit ${code}):\n${[...tail, partial].join('\n').trim()}`, ExitCode.failed));
-    });
-  });
+  } catch (error) {
+    if (error instanceof CliError && error.exitCode === ExitCode.environment) throw new CliError('`go` is not on PATH: install Go (1.25 or newer) to build the cluster', ExitCode.environment);
+    throw new CliError(`go build ${options.label} failed: ${(error as Error).message}`, ExitCode.failed);
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Every binary is there and was built from today's inputs. */

@@ -13,7 +13,7 @@ import { readDigestFile } from '../images/digest-file';
 import { readChart } from '../charts/layout';
 import { environmentValueArgs } from '../charts/render';
 import { defaultHelm, defaultKubectl } from '../helm/binary';
-import { runCommand, type RunResult } from '../images/run-command';
+import { runCommand, type RunResult } from '../process/run-command';
 import { freePort } from '../images/testing/containers';
 import { portForward } from '../smoke/port-forward';
 import { runShipyard } from '../../testing/run-shipyard';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ExitCode } from '../cli/errors';
 import { defaultKubectl } from '../helm/binary';
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 import { registryLayout } from '../registry/registry-settings';
 import { type BuiltBinaries, ensureClusterBinaries } from './build';
 import { readPem, writeClusterPki } from './certificates';

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
 import { serveUntilInterrupted } from '../cli/run';
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 import { formatTable, runTelemetryBenchmark } from '../telemetry-endpoint/benchmark';
 import { loadOrCreateCertificate } from '../telemetry-endpoint/certificate';
 import { startTelemetryEndpoint, type IngestionFault } from '../telemetry-endpoint/server';

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { defaultHelm } from '../helm/binary';
+import { runCommand } from '../process/run-command';
 import type { HelmResult } from '../helm/run';
 import { workspaceRoot } from '../workspace/root';
 
@@ -18,26 +18,8 @@ export function pinnedHelmRunner(options: { cwd?: string; log?: (line: string) =
   return {
     async run(args, runOptions = {}) {
       const helm = await defaultHelm(options.log);
-      return new Promise((resolve, reject) => {
-        const child = spawn(helm.path, [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
-        const echo = (chunk: Buffer) => {
-          if (runOptions.stream) process.stderr.write(chunk.toString('utf8').replace(/^(?=.)/gm, '  | '));
-        };
-        child.stdout.on('data', (chunk: Buffer) => {
-          stdout.push(chunk);
-          echo(chunk);
-        });
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr.push(chunk);
-          echo(chunk);
-        });
-        child.on('error', reject);
-        child.on('close', (code, signal) =>
-          resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
-        );
-      });
+      const result = await runCommand(helm.path, args, { cwd, stream: runOptions.stream, prefix: '  | ', allowExitCodes: 'any' });
+      return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     },
   };
 }

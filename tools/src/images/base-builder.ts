@@ -6,7 +6,7 @@ import { type BuilderChoice, type ImageBuilder, resolveImageBuilder } from './bu
 import { baseImageInputsHash, baseInputsLabel, mirroredReference, publicBaseImages } from './base-images';
 import { dockerBuild, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
 import { ensurePinnedNode, ensurePinnedNpmTarball } from '../../bootstrap/node-runtime.cjs';
-import { runCommand } from './run-command';
+import { runCommand } from '../process/run-command';
 import { readPinnedNodeVersion, readPinnedNpmVersion } from './workspace-facts';
 
 type Log = (line: string) => void;

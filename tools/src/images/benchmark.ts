@@ -9,7 +9,7 @@ import { type ImageBuilder, resolveImageBuilder } from './buildx';
 import { dockerBuild, type EngineEnv, inspectImage, requireDockerEngine, stepUsedCache } from './docker-engine';
 import { hostNpmCacheDir, seedNpmCache } from './npm-cache';
 import { type Lockfile, withResolvedUrls } from './prune';
-import { runCommand } from './run-command';
+import { runCommand } from '../process/run-command';
 import { type RegistryHttpProxy, startRegistryHttpProxy } from './registry-http-proxy';
 import { startScratchEngine } from './scratch-engine';
 import { pullLoopbackBases, serviceBuildRequest } from './service-images';

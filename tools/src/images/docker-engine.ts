@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
 import { parseBuildkitProgress } from './buildkit-progress';
 import type { ImageBuilder } from './buildx';
-import { runCommand } from './run-command';
+import { runCommand } from '../process/run-command';
 
 const startHint = [
   'start the engine first, e.g. (as root, host networking):',

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
 import { cacheContentPath, type Lockfile, lockedTarballs } from './prune';
-import { runCommand } from './run-command';
+import { runCommand } from '../process/run-command';
 
 type Log = (line: string) => void;
 

@@ -5,7 +5,7 @@
  * the base images (`shipyard registry up && shipyard images base`).
  */
 import fs from 'node:fs';
-import { runCommand } from './run-command';
+import { runCommand } from '../process/run-command';
 import { startRegistryHttpProxy } from './registry-http-proxy';
 import { startScratchEngine } from './scratch-engine';
 

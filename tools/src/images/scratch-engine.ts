@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ExitCode } from '../cli/errors';
 import type { EngineEnv } from './docker-engine';
-import { runCommand } from './run-command';
+import { runCommand } from '../process/run-command';
 
 /**
  * A second Docker engine with nothing in it — no images, no layer or build cache — like the

@@ -11,7 +11,7 @@ import { workspaceRoot } from '../workspace/root';
 import { publicBasePins } from './base-images';
 import type { BuiltImage } from './service-images';
 import { docker, freePort, imageLayerFiles, largestPackages, loadEveryDependency, removeContainer, startContainer, startSlowRequest, waitFor200, type SlowRequest } from './testing/containers';
-import { runCommand } from './run-command';
+import { runCommand } from '../process/run-command';
 
 const apps = ['catalog-api', 'checkout-api', 'storefront'] as const;
 type App = (typeof apps)[number];

@@ -7,7 +7,7 @@ import { type BuilderChoice, type ImageBuilder, resolveImageBuilder } from './bu
 import { type ImageRecord, imageRecord, updateDigestFile } from './digest-file';
 import { type BuildRequest, dockerBuild, type EngineEnv, dockerPush, inspectImage, inspectRemoteImage, requireDockerEngine } from './docker-engine';
 import { imageName, validateMovingTag } from './image-tags';
-import { runCommand } from './run-command';
+import { runCommand } from '../process/run-command';
 import { readGitRevision, readPinnedNodeVersion, readSourceUrl } from './workspace-facts';
 
 type Log = (line: string) => void;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
-import { runCommand } from './run-command';
+import { runCommand } from '../process/run-command';
 
 /** The Node version pinned in .nvmrc: the single source for tests, CI and the base images. */
 export function readPinnedNodeVersion(workspaceRoot: string): string {

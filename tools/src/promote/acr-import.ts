@@ -1,4 +1,4 @@
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 
 /** ACR login servers in the public and sovereign clouds: <name>.azurecr.io, .azurecr.cn, .azurecr.us. */
 const ACR_LOGIN_SERVER = /^([a-z0-9]{5,50})\.azurecr\.(?:io|cn|us)$/i;

@@ -7,7 +7,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 import { freePort } from '../images/testing/containers';
 import { workspaceRoot } from '../workspace/root';
 import { certificateCovers } from './registry-tls';

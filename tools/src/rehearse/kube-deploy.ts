@@ -7,7 +7,7 @@ import { clusterBinariesCached } from '../cluster/build';
 import { clusterStatus, clusterUp, defaultApiPort, defaultClusterName, exposeHostPort, gatherPlatformFacts } from '../cluster/cluster';
 import { preflightProblems } from '../cluster/preflight';
 import { defaultKubectl } from '../helm/binary';
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 import { type ClusterAccess, chooseTarget, connectionStringSecret, kubectlAccessArgs, podConnectionString, podsByApp, rehearsalObjects, rehearsalValues, type TargetChoice, type TargetRequest } from './kube-target';
 
 type Log = (line: string) => void;

@@ -1,5 +1,5 @@
 import { CliError, ExitCode } from '../cli/errors';
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 import type { PreviousRelease } from './create-release';
 import { parseReleaseRef } from './release-ref';
 import type { ReleaseStore } from './release-store';

@@ -14,7 +14,7 @@ import { cachedHelmPath, defaultHelm } from '../helm/binary';
 import { runHelm } from '../helm/run';
 import { parse } from 'yaml';
 import { helmPin } from '../helm/version';
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 import { freePort } from '../images/testing/containers';
 import { startRegistry, stopRegistry } from '../registry/registry-server';
 import { parseRegistryAddress, type RegistryLayout, registryLayout } from '../registry/registry-settings';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { CliError, ExitCode } from '../cli/errors';
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 import { loadOrCreateCertificate } from './certificate';
 import { startTelemetryEndpoint } from './server';
 import { startService, type ServiceProcess } from './testing/service-process';

@@ -1,5 +1,5 @@
 import { CliError, ExitCode } from '../cli/errors';
-import { runCommand } from '../images/run-command';
+import { runCommand } from '../process/run-command';
 import type { RangeCommit } from './shipped-items';
 
 async function git(cwd: string, args: string[], allowExitCodes: number[] = []) {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runCommand, type RunResult } from '../../images/run-command';
+import { runCommand, type RunResult } from '../../process/run-command';
 import { freePort, removeContainer, startContainer, waitFor200 } from '../../images/testing/containers';
 import { workspaceRoot } from '../../workspace/root';
 import { copyWorkspace, gitStatus, headSha, type WorkspaceCopy } from './testing/workspace-copy';

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runCommand } from '../run-command';
+import { runCommand } from '../../process/run-command';
 
 /** A free TCP port on 127.0.0.1 (containers run with --network host and bind there). */
 export function freePort(): Promise<number> {
