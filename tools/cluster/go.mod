@@ -4,7 +4,7 @@
 // module at ./staging/..., which only works inside its repository, so those replace lines are
 // restated below at the published v0.35.x matching v1.35.4 (kubectl v1.35.2 ships in the
 // pinned helm layer). etcd is the server release Kubernetes 1.35.4 itself pins (v3.6.5), so one
-// dependency graph serves all five binaries. Build with tools/src/cluster/build.ts.
+// dependency graph serves all five binaries. Build with tools/src/local/cluster/build.ts.
 module shipyard.local/tools/cluster
 
 go 1.25.0

@@ -6,7 +6,7 @@ import { convergeSettings } from '../deploy/settings';
 import { openRegistries } from '../release/open-registries';
 import { resolveRegistry } from '../release/registry-access';
 import { readReleaseFile } from '../release/steps';
-import { smokeOptionsSchema } from '../smoke/options';
+import { smokeOptionsSchema } from './options/smoke-options';
 import { workspaceRoot } from '../workspace/root';
 
 const deployDefaults = { env: 'dev', timeout: '10m', namespace: 'shipyard' };

@@ -14,8 +14,8 @@ import { chartValuesTable, failedOutcomes, verifyChart, type VerifyReport } from
 import { defaultHelm } from '../helm/binary';
 import { readAffectedServiceCharts } from '../charts/affected-charts';
 import { commitChartVersion, packageChart, pushChart, writeChartsFile, type ChartsFile } from '../charts/publish';
-import { registryOptionFields } from '../release/registry-option-fields';
-import { withRegistryOptions } from '../release/registry-options';
+import { registryOptionFields } from './options/registry-option-fields';
+import { withRegistryOptions } from './options/registry-options';
 import { caFilesFor, resolveRegistry } from '../release/registry-access';
 import { workspaceRoot } from '../workspace/root';
 

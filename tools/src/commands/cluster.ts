@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { ExitCode } from '../cli/errors';
-import { clusterDown, clusterStatus, clusterUp, copyKubeconfig, defaultApiPort, defaultClusterName } from '../cluster/cluster';
-import { formatStatus, parseClusterOptions } from '../cluster/options';
+import { clusterDown, clusterStatus, clusterUp, copyKubeconfig, defaultApiPort, defaultClusterName } from '../local/cluster/cluster';
+import { formatStatus, parseClusterOptions } from './options/cluster-options';
 import { shipyardCacheDir } from '../images/cache-dir';
-import { defaultRegistryAddress } from '../registry/registry-settings';
+import { defaultRegistryAddress } from '../local/registry/registry-settings';
 
 const progress = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
 

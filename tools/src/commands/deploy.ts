@@ -4,7 +4,7 @@ import { environments, parseEnvironment } from '../charts/layout';
 import { defaultNamespace } from '../charts/render';
 import { type DeployReport, deployRelease, rollbackEnvironment } from '../deploy/converge';
 import { convergeSettings, deployOptionsSchema } from '../deploy/settings';
-import { withRegistryOptions } from '../release/registry-options';
+import { withRegistryOptions } from './options/registry-options';
 import { parseReleaseRef } from '../release/release-ref';
 
 const log = (line: string) => process.stderr.write(`[deploy] ${line}\n`);

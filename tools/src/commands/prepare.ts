@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { prepareMachine } from '../prepare/prepare';
-import { defaultRegistryAddress } from '../registry/registry-settings';
+import { prepareMachine } from '../local/prepare/prepare';
+import { defaultRegistryAddress } from '../local/registry/registry-settings';
 import { workspaceRoot } from '../workspace/root';
 
 const optionsSchema = z.object({

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { promoteRelease } from '../promote/promote';
 import { resolveRegistry } from '../release/registry-access';
 import { openRegistries } from '../release/open-registries';
-import { caFileOption } from '../release/registry-options';
+import { caFileOption } from './options/registry-options';
 import { parseReleaseRef } from '../release/release-ref';
 
 const log = (line: string) => process.stderr.write(`[promote] ${line}\n`);

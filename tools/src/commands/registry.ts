@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { shipyardCacheDir } from '../images/cache-dir';
-import { registryStatus, type RegistryStatus, startRegistry, stopRegistry } from '../registry/registry-server';
-import { defaultRegistryAddress, parseRegistryAddress, registryLayout } from '../registry/registry-settings';
+import { registryStatus, type RegistryStatus, startRegistry, stopRegistry } from '../local/registry/registry-server';
+import { defaultRegistryAddress, parseRegistryAddress, registryLayout } from '../local/registry/registry-settings';
 
 const optionsSchema = z.object({
   address: z.string().default(defaultRegistryAddress),

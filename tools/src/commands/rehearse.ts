@@ -6,15 +6,15 @@ import { CliError, ExitCode } from '../cli/errors';
 import { serveUntilInterrupted } from '../cli/run';
 import { environments, parseEnvironment } from '../charts/layout';
 import { defaultNamespace } from '../charts/render';
-import { defaultRegistryAddress } from '../registry/registry-settings';
-import { formatBenchmark, runRehearsalBenchmark } from '../rehearse/benchmark';
-import { defaultPortBase } from '../rehearse/ports';
-import { rehearsalDown, rehearse } from '../rehearse/run-rehearsal';
+import { defaultRegistryAddress } from '../local/registry/registry-settings';
+import { formatBenchmark, runRehearsalBenchmark } from '../local/rehearse/benchmark';
+import { defaultPortBase } from '../local/rehearse/ports';
+import { rehearsalDown, rehearse } from '../local/rehearse/run-rehearsal';
 import { defaultKubectl } from '../helm/binary';
 import { shipyardCacheDir } from '../images/cache-dir';
-import { resolveTarget } from '../rehearse/kube-deploy';
-import { keepForwards, parseForwards } from '../rehearse/port-forwards';
-import { startServiceProxies } from '../rehearse/service-proxy';
+import { resolveTarget } from '../local/rehearse/kube-deploy';
+import { keepForwards, parseForwards } from '../local/rehearse/port-forwards';
+import { startServiceProxies } from '../local/rehearse/service-proxy';
 import { workspaceRoot } from '../workspace/root';
 
 const optionsSchema = z.object({

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { CliError, ExitCode } from '../cli/errors';
-import { scanForSecrets } from '../repo/secret-scan';
-import { listRepositoryFiles } from '../repo/tracked-files';
+import { scanForSecrets } from '../secret-scan/secret-scan';
+import { listRepositoryFiles } from '../secret-scan/tracked-files';
 import { workspaceRoot } from '../workspace/root';
 
 export function secretsCommand(): Command {

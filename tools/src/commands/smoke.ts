@@ -4,11 +4,11 @@ import { environments, parseEnvironment } from '../charts/layout';
 import { defaultNamespace } from '../charts/render';
 import { rollbackEnvironment } from '../deploy/converge';
 import { loadDeployableApps } from '../release/deployable-apps';
-import { withRegistryOptions } from '../release/registry-options';
+import { withRegistryOptions } from './options/registry-options';
 import { smokeEnvironment } from '../smoke/smoke-step';
 import { parseUrlOptions } from '../smoke/targets';
 import { convergeSettings } from '../deploy/settings';
-import { smokeOptionsSchema } from '../smoke/options';
+import { smokeOptionsSchema } from './options/smoke-options';
 
 const log = (line: string) => process.stderr.write(`[smoke] ${line}\n`);
 const collect = (value: string, previous: string[] = []) => [...previous, value];

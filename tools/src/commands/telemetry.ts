@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
 import { serveUntilInterrupted } from '../cli/run';
 import { runCommand } from '../process/run-command';
-import { formatTable, runTelemetryBenchmark } from '../telemetry-endpoint/benchmark';
-import { loadOrCreateCertificate } from '../telemetry-endpoint/certificate';
-import { startTelemetryEndpoint, type IngestionFault } from '../telemetry-endpoint/server';
+import { formatTable, runTelemetryBenchmark } from '../local/telemetry-endpoint/benchmark';
+import { loadOrCreateCertificate } from '../local/telemetry-endpoint/certificate';
+import { startTelemetryEndpoint, type IngestionFault } from '../local/telemetry-endpoint/server';
 import { workspaceRoot } from '../workspace/root';
 
 const serveOptions = z.object({

@@ -7,8 +7,8 @@ import { resolveTarget } from '../azdo/target';
 import { environments, parseEnvironment } from '../charts/layout';
 import { CliError, ExitCode } from '../cli/errors';
 import { openReleaseStore } from '../release/open-registries';
-import { registryOptionFields } from '../release/registry-option-fields';
-import { withRegistryOptions } from '../release/registry-options';
+import { registryOptionFields } from './options/registry-option-fields';
+import { withRegistryOptions } from './options/registry-options';
 import { workspaceRoot } from '../workspace/root';
 import { runWorkItems } from '../workitems/run';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { caBundle } from '../charts/publish';
 import { shipyardCacheDir } from '../images/cache-dir';
 import { caFilesFor, resolveRegistry } from '../release/registry-access';
-import { registryOptionFields } from '../release/registry-option-fields';
+import { registryOptionFields } from '../commands/options/registry-option-fields';
 import { CliError, ExitCode } from '../cli/errors';
 import { parseEnvironment } from '../charts/layout';
 import { openReleaseStore } from '../release/open-registries';

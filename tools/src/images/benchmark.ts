@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ProjectGraph } from '@nx/devkit';
-import { listRepositoryFiles } from '../repo/tracked-files';
+import { listRepositoryFiles } from '../secret-scan/tracked-files';
 import { resolveBaseImages } from './base-images';
 import { prepareBuildContext } from './build-context';
 import { parseBuildkitProgress } from './buildkit-progress';

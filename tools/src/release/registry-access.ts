@@ -6,7 +6,7 @@ import { ContainerRegistryContentClient } from '@azure/container-registry';
 import { CliError, ExitCode } from '../cli/errors';
 import { shipyardCacheDir } from '../images/cache-dir';
 import { azureCredential } from './azure-credential';
-import { defaultRegistryAddress, registryLayout } from '../registry/registry-settings';
+import { defaultRegistryAddress, registryLayout } from '../local/registry/registry-settings';
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof ContainerRegistryContentClient>[3]>;
 type PipelinePolicy = NonNullable<ClientOptions['additionalPolicies']>[number]['policy'];

@@ -4,7 +4,7 @@ import { createServer, get, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureLocalCertificate } from '../tls/local-certificate';
+import { ensureLocalCertificate } from '../local/tls/local-certificate';
 import { openRegistries } from './open-registries';
 import { isNotFound } from './registry-access';
 
