@@ -135,13 +135,13 @@ export function rehearseCommand(): Command {
     .command('benchmark')
     .description(
       'Cold rehearsal (base images present) vs warm rehearsal after a one-line change in one service, in a temporary clone; prints both and the ratio (target ≤ 0.3×). ' +
-        "Takes rehearse's --targets and --port-base (e.g. shipyard rehearse benchmark --targets lint,build).",
+        "Takes rehearse's --targets, --target and --port-base (e.g. shipyard rehearse --target kube --targets lint,build benchmark).",
     )
     .option('--app <app>', 'service to change', 'catalog-api')
     .option('--json', 'print the figures as JSON')
     .action(async (_raw: unknown, self: Command) => {
-      const raw = z.object({ app: z.string(), targets: z.string(), portBase: z.coerce.number().int(), json: z.boolean().optional() }).parse(self.optsWithGlobals());
-      const result = await runRehearsalBenchmark({ app: raw.app, targets: raw.targets, portBase: raw.portBase, log: (line) => process.stderr.write(`[benchmark] ${line}\n`) });
+      const raw = z.object({ app: z.string(), targets: z.string(), portBase: z.coerce.number().int(), target: z.enum(['auto', 'docker', 'kube']), json: z.boolean().optional() }).parse(self.optsWithGlobals());
+      const result = await runRehearsalBenchmark({ app: raw.app, targets: raw.targets, portBase: raw.portBase, target: raw.target, log: (line) => process.stderr.write(`[benchmark] ${line}\n`) });
       if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`${formatBenchmark(result)}\n`);
     });

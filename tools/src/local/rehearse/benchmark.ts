@@ -44,9 +44,9 @@ export function oneLineChange(dir: string, app: string): string {
   return path.join('apps', app, 'src', file);
 }
 
-export async function runRehearsalBenchmark(options: { app: string; targets: string; portBase: number; log: (line: string) => void }): Promise<RehearsalBenchmark> {
+export async function runRehearsalBenchmark(options: { app: string; targets: string; portBase: number; target: string; log: (line: string) => void }): Promise<RehearsalBenchmark> {
   const clone = await cloneWorkspace('shipyard-rehearsal-benchmark-');
-  const args = ['rehearse', '--port-base', String(options.portBase), '--targets', options.targets];
+  const args = ['rehearse', '--target', options.target, '--port-base', String(options.portBase), '--targets', options.targets];
   const stages: RehearsalBenchmark['stages'] = { cold: {}, warm: {} };
   const timed = async (label: 'cold' | 'warm') => {
     const started = Date.now();
