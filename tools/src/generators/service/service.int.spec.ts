@@ -167,10 +167,17 @@ describe('a generated service', () => {
     const releaseFile = path.join(copy.root, 'dist', 'release.json');
     fs.mkdirSync(path.dirname(imagesFile), { recursive: true });
     fs.writeFileSync(imagesFile, JSON.stringify(images));
-    expectSuccess(await shipyard(['release', 'create', '--sha', sha, '--images', imagesFile, '--out', releaseFile, '--registry', registry]), 'shipyard release create');
+    // Every chart of this first release is pushed as an OCI artifact, as the pipeline's release job does.
+    const chartsFile = path.join(copy.root, 'dist', 'charts.json');
+    expectSuccess(await shipyard(['charts', 'push', '--all', '--sha', sha, '--out', chartsFile, '--registry', registry]), 'shipyard charts push');
+    expectSuccess(await shipyard(['release', 'create', '--sha', sha, '--images', imagesFile, '--charts', chartsFile, '--out', releaseFile, '--registry', registry]), 'shipyard release create');
     const release = JSON.parse(fs.readFileSync(releaseFile, 'utf8'));
     expect(Object.keys(release.apps).sort()).toEqual(apps);
-    expect(release.apps[service]).toMatchObject({ image: { repository: service, tag: sha, digest: images[service].digest }, chart: { name: service, version: '0.1.0' }, gitSha: sha });
+    expect(release.apps[service]).toMatchObject({
+      image: { repository: service, tag: sha, digest: images[service].digest },
+      chart: { name: service, version: `0.1.0-${sha.slice(0, 12)}`, repository: `helm/${service}`, digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+      gitSha: sha,
+    });
   }, 120_000);
 
   (dockerAvailable ? it : it.skip)(
