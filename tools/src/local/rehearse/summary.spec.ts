@@ -3,6 +3,8 @@ import { formatDuration, formatSummary, nxRan, progressLine } from './summary';
 describe('summary', () => {
   it('formats durations for people', () => {
     expect([formatDuration(850), formatDuration(12_345), formatDuration(125_000)]).toEqual(['850 ms', '12.3 s', '2 min 5 s']);
+    // Seen in a rehearsal's summary as "2 min 60 s".
+    expect([formatDuration(179_600), formatDuration(119_499)]).toEqual(['3 min 0 s', '1 min 59 s']);
   });
 
   it('prints a table with wrapped descriptions and says whether every stage succeeded', () => {

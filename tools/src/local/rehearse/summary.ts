@@ -10,7 +10,9 @@ export interface StageRecord {
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  // Round once, then split: 179.6 s is 3 min 0 s, not 2 min 60 s.
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 /** A plain-text table: column widths from the longest cell, "what it did" wrapped to `width`. */
