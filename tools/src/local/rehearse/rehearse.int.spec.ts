@@ -177,6 +177,8 @@ describeWithDocker(`shipyard rehearse${dockerReachable ? '' : ' (skipped: no Doc
       // Telemetry from the pods: cloud role per service, tagged with the pod's name.
       for (const app of apps) expect(outcome.telemetry.dev.requests[app]).toBeGreaterThan(0);
       expect(outcome.telemetry.dev.correlatedOperations).toBeGreaterThan(0);
+      // Calls between pods go to the Services' names (the Docker stand-in's go to 127.0.0.1).
+      expect(Object.keys(outcome.telemetry.dev.dependencies)).toEqual(expect.arrayContaining(['storefront → catalog-api', 'storefront → checkout-api', 'checkout-api → catalog-api']));
 
       const status = await clusterStatus({ cacheDir: shipyardCacheDir(), name: 'local' });
       const helm = (await defaultHelm()).path;

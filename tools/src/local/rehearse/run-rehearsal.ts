@@ -253,6 +253,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     log(`deploy target: ${target.kind === 'docker' ? 'Docker containers playing helm' : 'Kubernetes'} (${target.why})`);
     // Set inside the cluster stage (a closure: TypeScript would otherwise narrow it to null).
     let kube = null as KubeEnvironment | null;
+    await retireOtherTarget(target.kind, root, paths, state, log);
     if (target.kind === 'docker') await ensureProxy(root, paths, state, ports, options.environments, env, log);
     else {
       await stage('cluster', async () => {
@@ -498,6 +499,44 @@ async function runningContainers(root: string, environment: string): Promise<Rec
   return Object.fromEntries(listed.stdout.split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]));
 }
 
+/** Removes this checkout's rehearsal containers; returns how many there were. */
+async function removeContainers(root: string, dryRun = false): Promise<number> {
+  const listed = await docker(['ps', '--all', '--quiet', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=${workspaceLabel}=${workspaceId(root)}`]);
+  const ids = listed.stdout.split('\n').filter(Boolean);
+  if (ids.length > 0 && !dryRun) await docker(['rm', '--force', ...ids]);
+  return ids.length;
+}
+
+/** Stops a background process the rehearsal recorded (SIGTERM, waits); false when it was not running. */
+async function stopRecorded(name: string, record: { pid: number } | undefined, dryRun = false): Promise<boolean> {
+  if (!record || !ownProcessAlive(record.pid)) return false;
+  if (!dryRun) {
+    process.kill(record.pid, 'SIGTERM');
+    await waitFor(`${name} (pid ${record.pid}) to stop`, 15_000, () => (ownProcessAlive(record.pid) ? null : true));
+  }
+  return true;
+}
+
+/**
+ * A rehearsal on the other target left its Services on the same loopback ports: the Docker
+ * stand-ins (and their containers and played helm state) before a kube rehearsal, the
+ * port-forwards before a Docker one. They go first, or the smoke test would reach them.
+ */
+async function retireOtherTarget(kind: 'docker' | 'kube', root: string, paths: StatePaths, state: RehearsalState, log: (line: string) => void): Promise<void> {
+  if (kind === 'kube') {
+    const containers = await removeContainers(root);
+    const proxy = await stopRecorded('Service stand-ins', state.proxy);
+    if (containers > 0 || proxy) log(`the previous rehearsal ran on Docker: removed ${containers} container(s)${proxy ? ' and stopped its Service stand-ins' : ''}`);
+    rmSync(paths.routesFile, { force: true });
+    for (const environment of allEnvironments) rmSync(paths.envDir(environment), { recursive: true, force: true });
+    delete state.proxy;
+  } else {
+    if (await stopRecorded('port-forwards', state.forwards)) log('the previous rehearsal ran on Kubernetes: stopped its port-forwards');
+    delete state.forwards;
+  }
+  writeState(paths, state);
+}
+
 /** --down: every rehearsal container, the Service stand-ins, the telemetry endpoint, and the registry when the rehearsal started it. */
 export async function rehearsalDown(root: string, write: (text: string) => void, options: { dryRun?: boolean } = {}): Promise<string[]> {
   const paths = statePaths(root);
@@ -508,20 +547,10 @@ export async function rehearsalDown(root: string, write: (text: string) => void,
     write(`[rehearse] ${options.dryRun ? 'would: ' : ''}${line}\n`);
   };
   await requireDocker();
-  const listed = await docker(['ps', '--all', '--quiet', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=${workspaceLabel}=${workspaceId(root)}`]);
-  const ids = listed.stdout.split('\n').filter(Boolean);
-  if (ids.length > 0) {
-    if (!options.dryRun) await docker(['rm', '--force', ...ids]);
-    say(`removed ${ids.length} container(s)`);
-  }
+  const removed = await removeContainers(root, options.dryRun);
+  if (removed > 0) say(`removed ${removed} container(s)`);
   for (const [name, record] of [['Service stand-ins', state.proxy], ['port-forwards', state.forwards], ['telemetry endpoint', state.telemetry]] as const) {
-    if (record && ownProcessAlive(record.pid)) {
-      if (!options.dryRun) {
-        process.kill(record.pid, 'SIGTERM');
-        await waitFor(`${name} (pid ${record.pid}) to stop`, 15_000, () => (ownProcessAlive(record.pid) ? null : true));
-      }
-      say(`stopped the ${name} (pid ${record.pid})`);
-    }
+    if (await stopRecorded(name, record, options.dryRun)) say(`stopped the ${name} (pid ${record?.pid})`);
   }
   if (state.cluster?.startedByRehearsal) {
     if (!options.dryRun) await clusterDown({ cacheDir: shipyardCacheDir(), name: state.cluster.name, log: (line) => write(`[cluster] ${line}\n`) });
