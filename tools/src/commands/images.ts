@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
 import { validateRegistry } from '../images/base-images';
 import { buildBaseImages } from '../images/base-builder';
-import { formatBenchmark, runBenchmark } from '../images/benchmark';
+import { formatBenchmark, runBenchmark } from '../../benchmarks/image-builds';
 import type { DependencySource } from '../images/build-context';
 import { builderEnvVariable, ensureBuildx, parseBuilderChoice, pinnedBuildxVersion } from '../images/buildx';
 import { shipyardCacheDir } from '../images/cache-dir';

@@ -7,7 +7,7 @@ import { serveUntilInterrupted } from '../cli/run';
 import { environments, parseEnvironment } from '../charts/layout';
 import { defaultNamespace } from '../charts/render';
 import { defaultRegistryAddress } from '../local/registry/registry-settings';
-import { formatBenchmark, runRehearsalBenchmark } from '../local/rehearse/benchmark';
+import { formatBenchmark, runRehearsalBenchmark } from '../../benchmarks/rehearsal';
 import { defaultPortBase } from '../local/rehearse/ports';
 import { rehearsalDown, rehearse } from '../local/rehearse/run-rehearsal';
 import { defaultKubectl } from '../helm/binary';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
 import { serveUntilInterrupted } from '../cli/run';
 import { runCommand } from '../process/run-command';
-import { formatTable, runTelemetryBenchmark } from '../local/telemetry-endpoint/benchmark';
+import { formatTable, runTelemetryBenchmark } from '../../benchmarks/telemetry-overhead';
 import { loadOrCreateCertificate } from '../local/telemetry-endpoint/certificate';
 import { startTelemetryEndpoint, type IngestionFault } from '../local/telemetry-endpoint/server';
 import { workspaceRoot } from '../workspace/root';

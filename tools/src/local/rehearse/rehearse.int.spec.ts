@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { oneLineChange } from './benchmark';
+import { oneLineChange } from '../../../benchmarks/rehearsal';
 import { workspaceId } from './docker-run';
 import { cloneWorkspace, type WorkspaceClone } from './clone';
 import { portLayout, rehearsalPorts } from './ports';

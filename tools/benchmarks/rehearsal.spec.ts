@@ -1,4 +1,4 @@
-import { formatBenchmark, stageSeconds } from './benchmark';
+import { formatBenchmark, stageSeconds } from './rehearsal';
 
 describe('rehearsal benchmark', () => {
   it('reads the stage-end lines a rehearsal prints', () => {

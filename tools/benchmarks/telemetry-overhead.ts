@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { CliError, ExitCode } from '../../cli/errors';
-import { runCommand } from '../../process/run-command';
-import { loadOrCreateCertificate } from './certificate';
-import { startTelemetryEndpoint } from './server';
-import { startService, type ServiceProcess } from './testing/service-process';
+import { CliError, ExitCode } from '../src/cli/errors';
+import { runCommand } from '../src/process/run-command';
+import { loadOrCreateCertificate } from '../src/local/telemetry-endpoint/certificate';
+import { startTelemetryEndpoint } from '../src/local/telemetry-endpoint/server';
+import { startService, type ServiceProcess } from '../src/local/telemetry-endpoint/testing/service-process';
 
 /**
  * catalog-api under loopback load, telemetry off against telemetry on in several configurations,
@@ -132,7 +132,7 @@ export async function runTelemetryBenchmark(options: BenchmarkOptions): Promise<
       services.push(
         await startService('catalog-api', env, {
           telemetry: variant.telemetry,
-          requires: variant.stubExport ? [path.join(__dirname, 'testing', 'no-export.cjs')] : [],
+          requires: variant.stubExport ? [path.join(__dirname, '..', 'src', 'local', 'telemetry-endpoint', 'testing', 'no-export.cjs')] : [],
           launcher: ['taskset', '-c', String(options.serviceCpu)],
           // Many processes loading the SDK on one core of a busy machine start slowly.
           readyTimeoutMs: 120_000,

@@ -1,7 +1,7 @@
 import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { CliError, ExitCode } from '../../cli/errors';
-import { cloneWorkspace } from './clone';
+import { CliError, ExitCode } from '../src/cli/errors';
+import { cloneWorkspace } from '../src/local/rehearse/clone';
 
 export interface RehearsalBenchmark {
   app: string;

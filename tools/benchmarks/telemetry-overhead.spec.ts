@@ -1,4 +1,4 @@
-import { featureVariants, parseWrk, processCpuTicks, summarise, targetsOf, type RoundFigures } from './benchmark';
+import { featureVariants, parseWrk, processCpuTicks, summarise, targetsOf, type RoundFigures } from './telemetry-overhead';
 
 const wrkOutput = `Running 8s test @ http://127.0.0.1:41234/products/house-espresso-beans
   1 threads and 10 connections

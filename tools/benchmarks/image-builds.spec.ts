@@ -1,4 +1,4 @@
-import { type BenchmarkRow, formatBenchmark } from './benchmark';
+import { type BenchmarkRow, formatBenchmark } from './image-builds';
 
 const row: BenchmarkRow = {
   app: 'catalog-api',

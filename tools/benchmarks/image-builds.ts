@@ -1,19 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ProjectGraph } from '@nx/devkit';
-import { listRepositoryFiles } from '../secret-scan/tracked-files';
-import { resolveBaseImages } from './base-images';
-import { prepareBuildContext } from './build-context';
-import { parseBuildkitProgress } from './buildkit-progress';
-import { type ImageBuilder, resolveImageBuilder } from './buildx';
-import { dockerBuild, type EngineEnv, inspectImage, requireDockerEngine, stepUsedCache } from './docker-engine';
-import { hostNpmCacheDir, seedNpmCache } from './npm-cache';
-import { type Lockfile, withResolvedUrls } from './prune';
-import { runCommand } from '../process/run-command';
-import { type RegistryHttpProxy, startRegistryHttpProxy } from './registry-http-proxy';
-import { startScratchEngine } from './scratch-engine';
-import { pullLoopbackBases, serviceBuildRequest } from './service-images';
-import { readGitRevision, readPinnedNodeVersion } from './workspace-facts';
+import { listRepositoryFiles } from '../src/secret-scan/tracked-files';
+import { resolveBaseImages } from '../src/images/base-images';
+import { prepareBuildContext } from '../src/images/build-context';
+import { parseBuildkitProgress } from '../src/images/buildkit-progress';
+import { type ImageBuilder, resolveImageBuilder } from '../src/images/buildx';
+import { dockerBuild, type EngineEnv, inspectImage, requireDockerEngine, stepUsedCache } from '../src/images/docker-engine';
+import { hostNpmCacheDir, seedNpmCache } from '../src/images/npm-cache';
+import { type Lockfile, withResolvedUrls } from '../src/images/prune';
+import { runCommand } from '../src/process/run-command';
+import { type RegistryHttpProxy, startRegistryHttpProxy } from '../src/images/registry-http-proxy';
+import { startScratchEngine } from '../src/images/scratch-engine';
+import { pullLoopbackBases, serviceBuildRequest } from '../src/images/service-images';
+import { readGitRevision, readPinnedNodeVersion } from '../src/images/workspace-facts';
 
 type Log = (line: string) => void;
 
