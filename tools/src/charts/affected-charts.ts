@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
+import { readJsonFile } from '../cli/step-files';
 
 /** The part of `shipyard affected --out <file>` the chart step reads: the affected chart projects and the app each deploys. */
 const affectedDocument = z.object({
@@ -22,11 +23,5 @@ export function affectedServiceCharts(document: unknown, source: string): string
 
 export function readAffectedServiceCharts(file: string): string[] {
   if (!existsSync(file)) throw new CliError(`affected file ${file} does not exist (write it with shipyard affected --out ${file})`, ExitCode.usage);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CliError(`affected file ${file} is not JSON: ${(error as Error).message}`, ExitCode.usage);
-  }
-  return affectedServiceCharts(data, file);
+  return affectedServiceCharts(readJsonFile(file, 'affected file'), file);
 }

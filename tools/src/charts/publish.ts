@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
+import { parseStepFile, readJsonFile } from '../cli/step-files';
 import { runHelm } from '../helm/run';
 import type { ChartInfo } from './layout';
 import { stageChart } from './stage';
@@ -95,15 +96,7 @@ export async function pushChart(chart: ChartInfo, tgz: string, version: string, 
 
 export function readChartsFile(file: string): ChartsFile {
   if (!existsSync(file)) throw new CliError(`charts file ${file} does not exist (the chart step writes it: shipyard charts push …)`, ExitCode.usage);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CliError(`charts file ${file} is not JSON: ${(error as Error).message}`, ExitCode.usage);
-  }
-  const parsed = chartsFile.safeParse(data);
-  if (!parsed.success) throw new CliError(`charts file ${file} is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`, ExitCode.usage);
-  return parsed.data;
+  return parseStepFile(chartsFile, readJsonFile(file, 'charts file'), 'charts file', file);
 }
 
 /** Adds the pushed charts to the charts file (a matrix of chart jobs each adds its own). */

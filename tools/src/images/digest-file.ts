@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { CliError, ExitCode } from '../cli/errors';
+import { parseStepFile, readJsonFile } from '../cli/step-files';
 
 /**
  * dist/images.json: what was pushed, by app — the one schema its writer (`images push`) and its
@@ -41,17 +42,7 @@ export function mergeDigestFile(existing: unknown, updates: DigestFile): DigestF
 /** Reads a digest file an earlier step wrote: a missing, unreadable or invalid file is a usage error. */
 export function readDigestFile(file: string): DigestFile {
   if (!fs.existsSync(file)) throw new CliError(`digest file ${file} does not exist (the image step writes it: shipyard images …)`, ExitCode.usage);
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CliError(`digest file ${file} is not JSON: ${(error as Error).message}`, ExitCode.usage);
-  }
-  const parsed = digestFileSchema.safeParse(data);
-  if (!parsed.success) {
-    throw new CliError(`digest file ${file} is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`, ExitCode.usage);
-  }
-  return parsed.data;
+  return parseStepFile(digestFileSchema, readJsonFile(file, 'digest file'), 'digest file', file);
 }
 
 /** The image of one service from the digest file, or a usage error naming the services it has. */

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { CliError, ExitCode } from '../cli/errors';
+import { readJsonFile } from '../cli/step-files';
 import { type ChartsFile, readChartsFile } from '../charts/publish';
 import { type DigestFile, mergeDigestFile } from '../images/digest-file';
 import type { DeployableApp } from './deployable-apps';
@@ -40,13 +41,7 @@ export interface CreatedRelease {
  */
 export function readImagesFile(file: string): { images: DigestFile; found: boolean } {
   if (!existsSync(file)) return { images: {}, found: false };
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CliError(`images file ${file} is not JSON: ${(error as Error).message}`, ExitCode.usage);
-  }
-  return { images: mergeDigestFile(data, {}), found: true };
+  return { images: mergeDigestFile(readJsonFile(file, 'images file'), {}), found: true };
 }
 
 /**
