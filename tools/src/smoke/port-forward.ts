@@ -9,6 +9,27 @@ export interface PortForward {
   close(): void;
 }
 
+/** The port every chart's Service listens on (charts/service values service.port). */
+export const clusterServicePort = 80;
+
+/**
+ * `kubectl port-forward svc/<app> [<local port>]:<service port> --address 127.0.0.1`, the cluster
+ * named by kubeconfig (and context) when given: the smoke step's and the rehearsal's forwards.
+ */
+export function portForwardArgs(options: { app: string; namespace: string; localPort?: number; servicePort?: number; kubeconfig?: string; context?: string }): string[] {
+  return [
+    'port-forward',
+    ...(options.kubeconfig ? ['--kubeconfig', options.kubeconfig] : []),
+    ...(options.context ? ['--context', options.context] : []),
+    '--namespace',
+    options.namespace,
+    `svc/${options.app}`,
+    `${options.localPort ?? ''}:${options.servicePort ?? clusterServicePort}`,
+    '--address',
+    '127.0.0.1',
+  ];
+}
+
 /**
  * `kubectl port-forward svc/<app> :<port> --address 127.0.0.1`: kubectl picks a free loopback
  * port and prints it; the smoke checks then reach the Service from the agent. kubectl is
@@ -17,16 +38,7 @@ export interface PortForward {
  */
 export async function portForward(app: string, options: { namespace: string; servicePort?: number; kubectl?: string; kubeconfig?: string; timeoutMs?: number }): Promise<PortForward> {
   const kubectl = options.kubectl ?? process.env.SHIPYARD_KUBECTL ?? (kubectlOnPath() ? 'kubectl' : await defaultKubectl());
-  const args = [
-    'port-forward',
-    ...(options.kubeconfig ? ['--kubeconfig', options.kubeconfig] : []),
-    '--namespace',
-    options.namespace,
-    `svc/${app}`,
-    `:${options.servicePort ?? 80}`,
-    '--address',
-    '127.0.0.1',
-  ];
+  const args = portForwardArgs({ app, namespace: options.namespace, servicePort: options.servicePort, kubeconfig: options.kubeconfig });
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { CliError, ExitCode } from '../../cli/errors';
 import { defaultRegistryAddress, parseRegistryAddress } from '../../local/registry/registry-settings';
 import { type ClusterStatus, defaultApiPort, defaultClusterName } from '../../local/cluster/cluster';
+import { clusterNamePattern } from '../../local/cluster/config';
 
 // Kept apart from commands/cluster.ts: commander is ESM-only and jest cannot load it.
 export const clusterOptionsSchema = z.object({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/, 'must be 1-22 lower-case letters, digits or dashes').default(defaultClusterName),
+  name: z.string().regex(clusterNamePattern, 'must be 1-22 lower-case letters, digits or dashes').default(defaultClusterName),
   apiPort: z.coerce.number().int().min(1024).max(65535).default(defaultApiPort),
   registry: z.string().default(defaultRegistryAddress),
   kubeconfigOut: z.string().optional(),

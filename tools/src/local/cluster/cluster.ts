@@ -1,18 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ExitCode } from '../../cli/errors';
 import { defaultKubectl } from '../../helm/binary';
 import { runCommand } from '../../process/run-command';
+import { portFree } from '../loopback';
 import { registryLayout } from '../registry/registry-settings';
 import { type BuiltBinaries, ensureClusterBinaries } from './build';
 import { readPem, writeClusterPki } from './certificates';
 import {
   type ClusterLayout,
   clusterLayout,
+  clusterNamePattern,
   clusterNetwork,
   componentArgs,
   nodeName,
@@ -125,14 +126,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, options: { t
   throw new CliError(`${what} did not happen within ${options.timeoutMs / 1000} s (logs in ${options.layout.logs})`, ExitCode.failed);
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 function ip(args: string[]): Promise<unknown> {
   return runCommand('ip', args);
 }
@@ -144,6 +137,15 @@ function inNetns(layout: ClusterLayout, command: string, args: string[]): Promis
 /** Named handle of the host network namespace, which the registry forwarder enters to reach the registry on the host's loopback. */
 export function hostNetnsName(layout: ClusterLayout): string {
   return `${layout.netns}-host`;
+}
+
+/**
+ * socat arguments of a forwarder that runs inside the cluster's namespace, listens on `listen`
+ * there and connects to `target` from the host's namespace: how the node reaches the registry and
+ * the pods reach a loopback service of the host, and nothing else of it.
+ */
+function outwardForwarderArgs(layout: ClusterLayout, listen: { host: string; port: number | string }, target: { host: string; port: number | string }): string[] {
+  return [`TCP-LISTEN:${listen.port},bind=${listen.host},fork,reuseaddr`, `EXEC:nsenter --net=${netnsPath(hostNetnsName(layout))} socat STDIO TCP\\:${target.host}\\:${target.port}`];
 }
 
 /**
@@ -271,8 +273,8 @@ export async function clusterUp(options: ClusterOptions, facts?: PlatformFacts):
     watch.push(daemon('kube-scheduler', binaries.path('kube-scheduler'), args.scheduler));
 
     const [registryHost, registryPort] = options.registry.split(':');
-    const outside = `EXEC:nsenter --net=${netnsPath(hostNetnsName(layout))} socat STDIO TCP\\:${registryHost}\\:${registryPort}`;
-    watch.push(daemon('registry-forwarder', 'socat', [`TCP-LISTEN:${registryPort},bind=${registryHost},fork,reuseaddr`, outside]));
+    const registryAddress = { host: registryHost, port: registryPort };
+    watch.push(daemon('registry-forwarder', 'socat', outwardForwarderArgs(layout, registryAddress, registryAddress)));
     log('containerd');
     watch.push(daemon('containerd', 'containerd', args.containerd));
     await wait('containerd', async () => existsSync(layout.containerdSocket));
@@ -309,7 +311,7 @@ export function otherClustersUp(cacheDir: string, name: string): string[] {
   const dir = path.join(cacheDir, 'cluster');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((other) => other !== name && /^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/.test(other))
+    .filter((other) => other !== name && clusterNamePattern.test(other))
     .filter((other) => existsSync(clusterLayout(cacheDir, other).stateFile))
     .sort();
 }
@@ -465,9 +467,8 @@ export async function exposeHostPort(options: { cacheDir: string; name: string; 
   const daemonName = `expose-${options.as}`;
   const previous = ownedPid(layout.pids, daemonName, 'socat');
   if (previous) await stopPids([previous]);
-  const outside = `EXEC:nsenter --net=${netnsPath(hostNetnsName(layout))} socat STDIO TCP\\:127.0.0.1\\:${options.hostPort}`;
-  const listen = `TCP-LISTEN:${options.nodePort},bind=${clusterNetwork.nodeIp},fork,reuseaddr`;
-  const pid = startDaemon({ name: daemonName, command: 'socat', args: [listen, outside], netns: layout.netns }, layout);
+  const args = outwardForwarderArgs(layout, { host: clusterNetwork.nodeIp, port: options.nodePort }, { host: '127.0.0.1', port: options.hostPort });
+  const pid = startDaemon({ name: daemonName, command: 'socat', args, netns: layout.netns }, layout);
   // socat exits at once when it cannot listen (the port taken): give it that moment.
   await sleep(500);
   if (!alive(pid)) throw new CliError(`the forwarder ${clusterNetwork.nodeIp}:${options.nodePort} → 127.0.0.1:${options.hostPort} exited:\n${logTail(layout.logs, daemonName)}`, ExitCode.environment);

@@ -50,8 +50,11 @@ export interface ClusterLayout {
   stateFile: string;
 }
 
+/** A cluster name: it names the network namespace (shipyard-<name>) and its folder. */
+export const clusterNamePattern = /^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/;
+
 export function clusterLayout(cacheDir: string, name: string): ClusterLayout {
-  if (!/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/.test(name)) {
+  if (!clusterNamePattern.test(name)) {
     throw new Error(`cluster name "${name}" must be 1-22 lower-case letters, digits or dashes`);
   }
   const root = path.join(cacheDir, 'cluster', name);

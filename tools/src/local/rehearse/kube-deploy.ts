@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { stringify } from 'yaml';
 import { CliError, ExitCode } from '../../cli/errors';
 import type { Environment } from '../../charts/layout';
@@ -8,7 +7,7 @@ import { clusterStatus, clusterUp, defaultApiPort, defaultClusterName, exposeHos
 import { preflightProblems } from '../cluster/preflight';
 import { defaultKubectl } from '../../helm/binary';
 import { runCommand } from '../../process/run-command';
-import { type ClusterAccess, chooseTarget, connectionStringSecret, kubectlAccessArgs, podConnectionString, podsByApp, rehearsalObjects, rehearsalValues, type TargetChoice, type TargetRequest } from './kube-target';
+import { type ClusterAccess, chooseTarget, connectionSecretObject, connectionStringSecret, kubectlAccessArgs, podConnectionString, podsByApp, rehearsalObjects, rehearsalValues, type TargetChoice, type TargetRequest } from './kube-target';
 
 type Log = (line: string) => void;
 
@@ -59,6 +58,8 @@ export async function prepareKubeEnvironment(options: {
   const { log } = options;
   const kubectl = await defaultKubectl(log);
   const secret = connectionStringSecret(options.environment);
+  const apply = (access: ClusterAccess, objects: Array<Record<string, unknown>>) =>
+    runCommand(kubectl, [...kubectlAccessArgs(access), 'apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
   if (options.target.cluster === 'given') {
     const access = { kubeconfig: options.kubeconfig as string, context: options.context };
     const describe = `${options.kubeconfig}${options.context ? ` (context ${options.context})` : ''}`;
@@ -68,8 +69,7 @@ export async function prepareKubeEnvironment(options: {
     }
     if (probe.exitCode !== 0) {
       // Its pods cannot reach this machine's endpoint; the Secret only lets them start (set-up makes the real one).
-      const objects = rehearsalObjects({ namespace: options.namespace, secret, connectionString: options.telemetry.connectionString, caPem: '' }).slice(0, 1);
-      await runCommand(kubectl, [...kubectlAccessArgs(access), 'apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
+      await apply(access, [connectionSecretObject({ namespace: options.namespace, secret, connectionString: options.telemetry.connectionString })]);
       log(`created Secret ${secret.name} in ${options.namespace} (no set-up had made one)`);
     }
     return { access, namespace: options.namespace, kubectl, local: false, started: false, describe };
@@ -92,13 +92,15 @@ export async function prepareKubeEnvironment(options: {
   if (!status.kubeconfigs || !status.apiReady) throw new CliError(`the local cluster "${defaultClusterName}" is up but its API server does not answer: \`npx shipyard cluster status\``, ExitCode.environment);
   const access = { kubeconfig: status.kubeconfigs.deployer };
   const endpoint = await exposeHostPort({ cacheDir: options.cacheDir, name: defaultClusterName, as: 'telemetry', hostPort: options.telemetry.hostPort, nodePort: telemetryNodePort });
-  const objects = rehearsalObjects({
-    namespace: options.namespace,
-    secret,
-    connectionString: podConnectionString(options.telemetry.connectionString, endpoint),
-    caPem: readFileSync(options.telemetry.caFile, 'utf8'),
-  });
-  await runCommand(kubectl, [...kubectlAccessArgs(access), 'apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
+  await apply(
+    access,
+    rehearsalObjects({
+      namespace: options.namespace,
+      secret,
+      connectionString: podConnectionString(options.telemetry.connectionString, endpoint),
+      caPem: readFileSync(options.telemetry.caFile, 'utf8'),
+    }),
+  );
   writeFileSync(options.valuesFile, stringify(rehearsalValues));
   log(`Secret ${secret.name} and the endpoint's certificate applied in ${options.namespace}; pods report to https://${endpoint.host}:${endpoint.port}/`);
   return { access, namespace: options.namespace, kubectl, local: true, valuesFile: options.valuesFile, started, describe: `the local cluster "${defaultClusterName}"` };
@@ -108,16 +110,4 @@ export async function prepareKubeEnvironment(options: {
 export async function listPods(kube: KubeEnvironment): Promise<Record<string, string[]>> {
   const result = await runCommand(kube.kubectl, [...kubectlAccessArgs(kube.access), 'get', 'pods', '--namespace', kube.namespace, '-o', 'json']);
   return podsByApp(result.stdout);
-}
-
-/** True once something accepts connections on 127.0.0.1:<port>. */
-export function accepting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -87,11 +87,14 @@ export const trustConfigMap = { name: 'shipyard-rehearsal-ca', key: 'ca.crt' };
  * here pointing at the rehearsal's endpoint, and the endpoint's certificate to trust.
  */
 export function rehearsalObjects(options: { namespace: string; secret: { name: string; key: string }; connectionString: string; caPem: string }): Array<Record<string, unknown>> {
-  const labels = { 'app.kubernetes.io/managed-by': 'shipyard-rehearse' };
-  return [
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: options.secret.name, namespace: options.namespace, labels }, type: 'Opaque', stringData: { [options.secret.key]: options.connectionString } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: trustConfigMap.name, namespace: options.namespace, labels }, data: { [trustConfigMap.key]: options.caPem } },
-  ];
+  return [connectionSecretObject(options), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: trustConfigMap.name, namespace: options.namespace, labels: rehearsalLabels }, data: { [trustConfigMap.key]: options.caPem } }];
+}
+
+const rehearsalLabels = { 'app.kubernetes.io/managed-by': 'shipyard-rehearse' };
+
+/** The connection Secret alone (a cluster the user named: its pods cannot trust or reach the local endpoint anyway). */
+export function connectionSecretObject(options: { namespace: string; secret: { name: string; key: string }; connectionString: string }): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: options.secret.name, namespace: options.namespace, labels: rehearsalLabels }, type: 'Opaque', stringData: { [options.secret.key]: options.connectionString } };
 }
 
 /** Values the rehearsal layers over the environment's: trust the local endpoint's certificate. */

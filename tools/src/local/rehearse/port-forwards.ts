@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { CliError, ExitCode } from '../../cli/errors';
-import { type ClusterAccess, kubectlAccessArgs } from './kube-target';
-
-/** The port every chart's Service listens on (charts/service values service.port). */
-export const clusterServicePort = 80;
+import { portForwardArgs as kubectlPortForwardArgs } from '../../smoke/port-forward';
+import type { ClusterAccess } from './kube-target';
 
 export interface ForwardSpec {
   app: string;
@@ -22,7 +20,7 @@ export function parseForwards(values: readonly string[]): ForwardSpec[] {
 }
 
 export function portForwardArgs(spec: ForwardSpec, access: ClusterAccess & { namespace: string }): string[] {
-  return ['port-forward', ...kubectlAccessArgs(access), '--namespace', access.namespace, `svc/${spec.app}`, `${spec.port}:${clusterServicePort}`, '--address', '127.0.0.1'];
+  return kubectlPortForwardArgs({ app: spec.app, localPort: spec.port, ...access });
 }
 
 /**

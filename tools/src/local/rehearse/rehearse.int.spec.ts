@@ -17,7 +17,7 @@ import { cloneWorkspace, type WorkspaceClone } from './clone';
 import { portLayout, rehearsalPorts } from './ports';
 import type { RehearsalOutcome } from './run-rehearsal';
 import { readState, statePaths } from './state';
-import { accepting } from './kube-deploy';
+import { accepting } from '../loopback';
 import { clusterLeftovers, clusterStatus, gatherPlatformFacts } from '../cluster/cluster';
 import { preflightProblems } from '../cluster/preflight';
 import { defaultHelm } from '../../helm/binary';

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, realpathSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ExitCode } from '../../cli/errors';
@@ -23,8 +22,9 @@ import { DockerDeployTarget } from './docker-target';
 import { rehearsalLabel, workspaceId, workspaceLabel } from './docker-run';
 import { clusterDown, defaultClusterName } from '../cluster/cluster';
 import { clusterNetwork } from '../cluster/config';
-import { accepting, type KubeEnvironment, listPods, prepareKubeEnvironment } from './kube-deploy';
-import { clusterHelm, type TargetChoice } from './kube-target';
+import { accepting, portFree } from '../loopback';
+import { type KubeEnvironment, listPods, prepareKubeEnvironment } from './kube-deploy';
+import { clusterHelm, connectionStringSecret, type TargetChoice } from './kube-target';
 import { portLayout, type PortLayout, rehearsalPorts, servicePort, serviceUrls, telemetryPort } from './ports';
 import { ownProcessAlive, readState, type RehearsalState, statePaths, type StatePaths, writeState } from './state';
 import { formatSummary, nxRan, progressLine, type StageRecord } from './summary';
@@ -70,14 +70,6 @@ class StageFailed extends Error {}
 /** The shipyard CLI of this checkout as a subprocess: literally the command the pipeline runs. */
 function shipyardArgs(root: string, args: string[]): [string, string[]] {
   return [process.execPath, ['--conditions=@shipyard/source', path.join(root, 'tools', 'bin', 'shipyard.cjs'), ...args]];
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 export async function requireDocker(): Promise<void> {
@@ -304,6 +296,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       });
 
       const settings = await convergeSettings({ env: environment, timeout: '5m', namespace: options.namespace, registry, caFile: [layout.certFile] }, (line) => log(`[deploy] ${line}`));
+      // The Secret the environment's values name (charts/environments/<env>.yaml), as on the cluster.
+      const secret = connectionStringSecret(environment);
       const helm = kube ? clusterHelm(pinnedHelmRunner({ log }), kube.access, kube.valuesFile) : new DockerDeployTarget({
         workspace: workspaceId(root),
         environment,
@@ -311,7 +305,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
         ports,
         stateDir: paths.envDir(environment),
         routesFile: paths.routesFile,
-        secrets: { 'appinsights-connection/connection-string': telemetry.connectionString },
+        secrets: { [`${secret.name}/${secret.key}`]: telemetry.connectionString },
         extraCaFile: telemetry.caFile,
         helm: pinnedHelmRunner({ log }),
         log: (line) => log(`[containers] ${line}`),
