@@ -73,10 +73,10 @@ describe('POST /quotes', () => {
     catalog.respond((req, res) => {
       running++;
       peak = Math.max(peak, running);
-      setTimeout(() => {
-        running--;
-        healthy(req, res);
-      }, 10);
+      // In flight until answered or given up by the client: an attempt the client's timeout aborted
+      // (a loaded machine) frees its slot at once, though this handler's timer has not fired yet.
+      res.once('close', () => running--);
+      setTimeout(() => healthy(req, res), 10);
     });
     const cart = { items: Array.from({ length: 30 }, (_, i) => ({ productId: `p-${i}`, quantity: 1 })) };
     const quote = quoteSchema.parse((await request(app).post('/quotes').send(cart).expect(200)).body);
