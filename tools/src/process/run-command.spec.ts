@@ -43,6 +43,17 @@ describe('runCommand, the one process runner', () => {
     expect(lines).toEqual(['first', 'second', 'third']);
   });
 
+  it('hands over stdout lines too when asked, without gluing a half line of one stream to the other', async () => {
+    const script = 'printf "out-a" ; sleep 0.1; printf "err-a\\n" >&2; sleep 0.1; printf "%s\\nout-b" -rest';
+    const stderrOnly: string[] = [];
+    await sh(script, { onLine: (line) => stderrOnly.push(line) });
+    expect(stderrOnly).toEqual(['err-a']);
+    const both: string[] = [];
+    const result = await sh(script, { onLine: (line) => both.push(line), linesFrom: 'both' });
+    expect(both).toEqual(['err-a', 'out-a-rest', 'out-b']);
+    expect(result.stdout).toBe('out-a-rest\nout-b');
+  });
+
   it('stops a program that outlives its time limit and says so', async () => {
     const started = Date.now();
     const error = await failure(runCommand('sleep', ['30'], { timeoutMs: 300 }));

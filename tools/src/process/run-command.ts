@@ -12,6 +12,8 @@ export interface RunOptions {
   prefix?: string;
   /** Called with each non-empty line of the child's stderr as it arrives (progress lines). */
   onLine?: (line: string) => void;
+  /** Which output onLine sees: stderr (default; stdout stays data, e.g. JSON) or both (a program that reports on stdout). */
+  linesFrom?: 'stderr' | 'both';
   /** Exit codes that are not failures, or 'any': the caller inspects the result. */
   allowExitCodes?: number[] | 'any';
   /** Kill the child (SIGTERM, then SIGKILL 5 s later) after this long: a failure naming the limit. */
@@ -47,7 +49,8 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    let pending = '';
+    // One partial line per stream: interleaved chunks must not glue a stdout half-line to a stderr one.
+    const pending = { stdout: '', stderr: '' };
     let timedOut = false;
     const forward = (chunk: Buffer) => {
       if (!options.stream) return;
@@ -55,20 +58,21 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       // Progress goes to stderr so that --json output on stdout stays machine-readable.
       process.stderr.write(options.prefix ? text.replace(/^(?=.)/gm, options.prefix) : text);
     };
-    const lines = (chunk: Buffer) => {
-      if (!options.onLine) return;
-      const parts = (pending + chunk.toString('utf8')).split('\n');
-      pending = parts.pop() ?? '';
+    const lines = (stream: 'stdout' | 'stderr', chunk: Buffer) => {
+      if (!options.onLine || (stream === 'stdout' && options.linesFrom !== 'both')) return;
+      const parts = (pending[stream] + chunk.toString('utf8')).split('\n');
+      pending[stream] = parts.pop() ?? '';
       for (const line of parts) if (line.trim()) options.onLine(line);
     };
     child.stdout.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
       forward(chunk);
+      lines('stdout', chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr.push(chunk);
       forward(chunk);
-      lines(chunk);
+      lines('stderr', chunk);
     });
     const timer = options.timeoutMs
       ? setTimeout(() => {
@@ -83,7 +87,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (pending.trim() && options.onLine) options.onLine(pending);
+      for (const rest of Object.values(pending)) if (rest.trim() && options.onLine) options.onLine(rest);
       const result = {
         exitCode: code ?? 128,
         stdout: Buffer.concat(stdout).toString('utf8'),

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { createProjectGraphAsync } from '@nx/devkit';
 import { workspaceRoot } from './root';
 
 interface EslintMessage {
@@ -16,6 +17,8 @@ function lintAs(filePath: string, code: string): EslintMessage[] {
     env: { ...process.env, NX_DAEMON: 'false' },
   });
   if (run.status !== 0 && run.status !== 1) throw new Error(`eslint failed (exit ${run.status}): ${run.stderr}`);
+  // Without a cached project graph the rule prints a warning and checks nothing: that is a failure here.
+  if (!run.stdout.startsWith('[')) throw new Error(`eslint did not answer with JSON (was the boundary rule skipped?):\n${run.stdout.slice(0, 400)}`);
   const [result] = JSON.parse(run.stdout) as { messages: EslintMessage[] }[];
   return result.messages;
 }
@@ -23,6 +26,10 @@ function lintAs(filePath: string, code: string): EslintMessage[] {
 const boundaryErrors = (messages: EslintMessage[]) => messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries');
 
 describe('module boundaries are enforced by lint', () => {
+  // eslint run on its own (as here, or from an editor) reads the graph Nx cached; a fresh clone has
+  // none until an nx command computes it, and the rule then skips itself.
+  beforeAll(() => createProjectGraphAsync({ exitOnError: false }), 120_000);
+
   it.each([
     // Every library is already imported by the apps, so a back-import is also a cycle: either message fails lint.
     ['a library importing an app', 'libs/service-kit/src/forbidden.ts', "import '@shipyard/catalog-api';", /Circular dependency between "service-kit" and "catalog-api"|tagged with "type:lib" can only depend/],

@@ -69,6 +69,25 @@ async function deploymentGenerations(): Promise<Record<string, number>> {
   return Object.fromEntries(list.items.map((item) => [item.metadata.name, item.metadata.generation]));
 }
 
+/**
+ * Waits until every HorizontalPodAutoscaler has taken its Deployment to its minReplicas and the
+ * Deployment controller has seen that change. With autoscaling on, the chart leaves spec.replicas
+ * to the HPA, so a fresh install starts at 1 and the HPA scales it up on its next sync (15 s):
+ * that scale-up bumps the Deployment's generation, and must be over before a test compares them.
+ */
+async function autoscalersSettled(timeoutMs = 120_000): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hpas = JSON.parse((await kubectlAs(deployer, 'get', 'horizontalpodautoscalers', '-o', 'json')).stdout) as { items: Array<{ spec: { minReplicas: number; scaleTargetRef: { name: string } } }> };
+    const deployments = JSON.parse((await kubectlAs(deployer, 'get', 'deployments', '-o', 'json')).stdout) as { items: Array<{ metadata: { name: string; generation: number }; spec: { replicas: number }; status: { observedGeneration?: number } }> };
+    const replicas = Object.fromEntries(deployments.items.map((item) => [item.metadata.name, item.spec.replicas]));
+    const settled = hpas.items.every((hpa) => (replicas[hpa.spec.scaleTargetRef.name] ?? 0) >= hpa.spec.minReplicas) && deployments.items.every((item) => item.status.observedGeneration === item.metadata.generation);
+    if (settled) return replicas;
+    if (Date.now() > deadline) throw new Error(`the autoscalers did not reach their minReplicas in ${timeoutMs} ms: ${JSON.stringify(replicas)}`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
 async function quote(): Promise<{ status: number; body: { totalCents?: number; subtotalCents?: number; taxCents?: number } }> {
   const forward = await portForward('storefront', { namespace, kubeconfig: deployer, kubectl, timeoutMs: 30_000 });
   try {
@@ -128,6 +147,8 @@ describeCluster('the charts on a real cluster, as the namespace-scoped deployer'
     for (const app of apps) expect((await kubectlAs(deployer, 'rollout', 'status', `deployment/${app}`, '--timeout', '120s')).exitCode).toBe(0);
     const list = JSON.parse((await helmAs(deployer, 'list', '--namespace', namespace, '-o', 'json')).stdout) as Array<{ name: string; status: string }>;
     expect(list.map((release) => [release.name, release.status])).toEqual(apps.map((app) => [app, 'deployed']));
+    // dev's autoscaling.minReplicas (charts/environments/dev.yaml), reached by the real HPA controller.
+    expect(await autoscalersSettled()).toEqual(Object.fromEntries(apps.map((app) => [app, 2])));
   }, 30 * minutes);
 
   it('serves a quote through the storefront (kubectl port-forward, cluster DNS, Service VIPs)', async () => {
@@ -147,6 +168,7 @@ describeCluster('the charts on a real cluster, as the namespace-scoped deployer'
   }, 5 * minutes);
 
   it('an upgrade of one service changes only that Deployment, and its history shows it in helm 4 JSON', async () => {
+    await autoscalersSettled();
     const before = await deploymentGenerations();
     const result = await upgrade('catalog-api', ['--set-string', 'service.logLevel=info']);
     expect(result.exitCode).toBe(0);

@@ -1,4 +1,4 @@
-import { runCommand } from '../../process/run-command';
+import { runCommand, type RunOptions } from '../../process/run-command';
 
 export interface ExecResult {
   code: number;
@@ -8,9 +8,9 @@ export interface ExecResult {
 
 /**
  * The rehearsal's view of the one process runner: a non-zero exit is a result, not an exception
- * (a rehearsal stage reports it); `onLine` gets the program's progress (stderr) line by line.
+ * (a rehearsal stage reports it); `onLine` gets the program's progress (stderr, or both streams) line by line.
  */
-export async function exec(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {}): Promise<ExecResult> {
+export async function exec(command: string, args: readonly string[], options: Pick<RunOptions, 'cwd' | 'env' | 'onLine' | 'linesFrom'> = {}): Promise<ExecResult> {
   const result = await runCommand(command, args, { ...options, allowExitCodes: 'any' });
   return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }

@@ -188,6 +188,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
 
     // 2. lint, test, build through Nx
     await stage('lint/test/build', async () => {
+      // As the verify job (pipelines/steps/helm.yml): the chart projects' targets and the tools' tests
+      // call the pinned helm, so it is made sure of (fetched once, integrity checked) before Nx runs.
+      await shipyard(['helm', 'version']);
       const base = options.base ?? state.lastReleaseSha;
       const nx = realpathSync(path.join(root, 'node_modules', '.bin', 'nx'));
       const args = base && outcome.apps.affected.length < appNames.length
@@ -195,7 +198,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
         : ['run-many', '-t', ...options.targets, '--outputStyle=static', '--parallel=2'];
       if (options.cache === false) args.push('--skip-nx-cache');
       log(`$ nx ${args.join(' ')}`);
-      const result = await exec(process.execPath, [nx, ...args], { cwd: root, env, onLine: (line) => write(`    ${line}\n`) });
+      // Nx prints each task's output (a failing test's report) on stdout: the person rehearsing sees it as it comes.
+      const result = await exec(process.execPath, [nx, ...args], { cwd: root, env, onLine: (line) => write(`    ${line}\n`), linesFrom: 'both' });
       const output = `${result.stdout}\n${result.stderr}`;
       if (result.code !== 0) throw new StageFailed(`nx ${args[0]} -t ${options.targets.join(' ')} failed:\n${lastLines(output, 12)}`);
       return { did: `nx ${args[0]} -t ${options.targets.join(',')}: ${nxRan(output)}` };
