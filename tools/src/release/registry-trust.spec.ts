@@ -16,7 +16,10 @@ describe('registry trust', () => {
   let certFile: string;
   const seen: string[] = [];
 
+  // Only the files a test hands over: a caller's SHIPYARD_REGISTRY_CA (the rehearsal sets one) is not part of it.
+  const callerCa = process.env.SHIPYARD_REGISTRY_CA;
   beforeAll(async () => {
+    delete process.env.SHIPYARD_REGISTRY_CA;
     dir = mkdtempSync(path.join(tmpdir(), 'shipyard-trust-'));
     const certificate = await ensureLocalCertificate({
       certFile: path.join(dir, 'registry.crt'), keyFile: path.join(dir, 'registry.key'), commonName: 'test registry', ips: ['127.0.0.1'], validDays: 1, renewBeforeMs: 0,
@@ -30,6 +33,7 @@ describe('registry trust', () => {
     registry = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => {
+    if (callerCa !== undefined) process.env.SHIPYARD_REGISTRY_CA = callerCa;
     server.closeAllConnections();
     server.close();
     rmSync(dir, { recursive: true, force: true });

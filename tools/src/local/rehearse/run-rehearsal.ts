@@ -122,6 +122,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const layout = registryLayout(shipyardCacheDir());
   const appNames = (await loadDeployableApps()).map((app) => app.name);
   const ports = portLayout(options.portBase, appNames);
+  // The Nx stage is the verify job: it gets the caller's environment, not the registry settings of the later stages.
+  const verifyEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
   const env = { ...process.env, SHIPYARD_REGISTRY: registry, SHIPYARD_BASE_REGISTRY: registry, SHIPYARD_REGISTRY_CA: layout.certFile, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
   // The commands run in this process (see `shipyard` below) read the same settings.
   Object.assign(process.env, { SHIPYARD_REGISTRY: env.SHIPYARD_REGISTRY, SHIPYARD_BASE_REGISTRY: env.SHIPYARD_BASE_REGISTRY, SHIPYARD_REGISTRY_CA: env.SHIPYARD_REGISTRY_CA, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' });
@@ -199,7 +201,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       if (options.cache === false) args.push('--skip-nx-cache');
       log(`$ nx ${args.join(' ')}`);
       // Nx prints each task's output (a failing test's report) on stdout: the person rehearsing sees it as it comes.
-      const result = await exec(process.execPath, [nx, ...args], { cwd: root, env, onLine: (line) => write(`    ${line}\n`), linesFrom: 'both' });
+      const result = await exec(process.execPath, [nx, ...args], { cwd: root, env: verifyEnv, onLine: (line) => write(`    ${line}\n`), linesFrom: 'both' });
       const output = `${result.stdout}\n${result.stderr}`;
       if (result.code !== 0) throw new StageFailed(`nx ${args[0]} -t ${options.targets.join(' ')} failed:\n${lastLines(output, 12)}`);
       return { did: `nx ${args[0]} -t ${options.targets.join(',')}: ${nxRan(output)}` };
