@@ -66,6 +66,12 @@ spec:
             - name: http
               containerPort: {{ .Values.containerPort }}
               protocol: TCP
+            {{- if .Values.healthPort }}
+            # The probes' port (HEALTH_PORT): no Service port, so no ingress path, leads to it.
+            - name: health
+              containerPort: {{ .Values.healthPort }}
+              protocol: TCP
+            {{- end }}
           env: {{- include "common.env.container" . | nindent 12 }}
           {{- include "common.probes.container" . | nindent 10 }}
           lifecycle:

@@ -19,6 +19,10 @@ env: {{- include "common.env.container" . | nindent 12 }}
   value: "0.0.0.0"
 - name: PORT
   value: {{ .Values.containerPort | quote }}
+{{- if .Values.healthPort }}
+- name: HEALTH_PORT
+  value: {{ .Values.healthPort | quote }}
+{{- end }}
 - name: LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
 - name: SHUTDOWN_DEADLINE_MS

@@ -22,6 +22,12 @@ Usage:
 {{- if and .Values.serviceAccount.workloadIdentity.enabled (not .Values.serviceAccount.workloadIdentity.clientId) -}}
 {{- $problems = append $problems "serviceAccount.workloadIdentity.enabled needs serviceAccount.workloadIdentity.clientId (the managed identity's client id)" -}}
 {{- end -}}
+{{- if and .Values.healthPort (eq (int .Values.healthPort) (int .Values.containerPort)) -}}
+{{- $problems = append $problems (printf "healthPort and containerPort are both %v: the health endpoints need a port of their own (the one no Service routes to)" .Values.healthPort) -}}
+{{- end -}}
+{{- if and .Values.ingress.enabled (not .Values.healthPort) -}}
+{{- $problems = append $problems "ingress.enabled needs healthPort: on the service's own port, /healthz/* (check names, timings) would be reachable from outside through the ingress" -}}
+{{- end -}}
 {{- if and .Values.ingress.enabled (not .Values.ingress.host) -}}
 {{- $problems = append $problems "ingress.enabled needs ingress.host" -}}
 {{- end -}}

@@ -24,8 +24,26 @@ export interface AppOptions {
 const probePaths = new Set([livenessPath, readinessPath]);
 
 /**
+ * The app on HEALTH_PORT: the health endpoints only, problem+json for anything else. No request
+ * logging (the kubelet probes every few seconds; a failing readiness check logs itself).
+ */
+export function createHealthApp(ctx: ServiceContext<BaseConfig>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // A failing readiness check logs through req.log, as on the public app.
+  app.use((req, _res, next) => {
+    req.log = ctx.logger;
+    next();
+  });
+  app.use(healthRouter(healthRegistryOf(ctx)));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}
+
+/**
  * The Express app every service uses: helmet, request id, request logging, JSON body parsing,
- * health endpoints, then the service's routes, then 404 and problem+json error handling.
+ * health endpoints (unless HEALTH_PORT gives them their own listener), then the service's routes, then 404 and problem+json error handling.
  */
 export function createApp(ctx: ServiceContext<BaseConfig>, routes: (app: Express) => void, opts: AppOptions = {}): Express {
   const health = healthRegistryOf(ctx);
@@ -64,7 +82,8 @@ export function createApp(ctx: ServiceContext<BaseConfig>, routes: (app: Express
     }
     next();
   });
-  app.use(healthRouter(health));
+  // With a health port the probes have their own listener (createHealthApp): the public one has no /healthz.
+  if (ctx.config.HEALTH_PORT === undefined) app.use(healthRouter(health));
   if (opts.parseJson !== false) app.use(express.json({ limit: opts.bodyLimit ?? '100kb' }));
   if (opts.staticDir !== undefined) app.use(staticFiles(opts.staticDir));
   routes(app);

@@ -32,6 +32,8 @@ export function envInteger(opts: { min?: number; max?: number } = {}) {
 export const baseConfigSchema = z.object({
   HOST: z.string().trim().min(1, { error: 'expected a host name or IP address' }).default('0.0.0.0'),
   PORT: envInteger({ min: 1, max: 65535 }).default(8080),
+  /** Set: /healthz/* is served on this port only (the probes' port, which no Service or ingress routes to). */
+  HEALTH_PORT: envInteger({ min: 1, max: 65535 }).optional(),
   LOG_LEVEL: z.enum(logLevels, { error: `expected one of ${logLevels.join('|')}` }).default('info'),
   SHUTDOWN_DEADLINE_MS: envInteger({ min: 1, max: 600_000 }).default(10_000),
 });

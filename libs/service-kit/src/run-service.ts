@@ -46,8 +46,8 @@ export async function runService<S extends z.ZodRawShape>(opts: RunServiceOption
     const app = await opts.setup(ctx);
     // Registered after the service's own hooks, so whatever they log or record is still sent.
     ctx.lifecycle.onShutdown('telemetry flush', () => shutdownTelemetry());
-    const { url } = await startServer(ctx, app);
-    logger.info({ url, pid: process.pid, node: process.version }, 'listening');
+    const { url, healthUrl } = await startServer(ctx, app);
+    logger.info({ url, ...(healthUrl !== url && { healthUrl }), pid: process.pid, node: process.version }, 'listening');
   } catch (err) {
     logger.fatal({ err }, 'failed to start');
     process.exit(1);

@@ -25,12 +25,21 @@ function fetchText(url: string, agent?: Agent): Promise<Answer> {
   });
 }
 
+/** A port that was free a moment ago (the health listener needs a number: 0 would equal PORT's 0). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A service with a slow route that reports when each request has started, for timing a shutdown. */
-async function start(deadlineMs = 2000, opts: StartServerOptions = {}) {
+async function start(deadlineMs = 2000, opts: StartServerOptions = {}, extra: Partial<BaseConfig> = {}) {
   const logs = captureLogs('server-spec');
-  const config: BaseConfig = { HOST: '127.0.0.1', PORT: 0, LOG_LEVEL: 'info', SHUTDOWN_DEADLINE_MS: deadlineMs };
+  const config: BaseConfig = { HOST: '127.0.0.1', PORT: 0, LOG_LEVEL: 'info', SHUTDOWN_DEADLINE_MS: deadlineMs, ...extra };
   const ctx: ServiceContext = createServiceContext('server-spec', config, logs.logger);
   let onStarted: () => void = () => undefined;
   const started = () => new Promise<void>((resolve) => (onStarted = resolve));
@@ -84,6 +93,38 @@ describe('startServer', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('with HEALTH_PORT, answers /healthz/* there only: the public port has no health endpoints', async () => {
+    const service = await start(2000, {}, { HEALTH_PORT: await freePort() });
+    running = service.running;
+    expect(service.running.healthUrl).not.toBe(service.running.url);
+    expect((await fetchText(`${service.running.healthUrl}/healthz/ready`)).status).toBe(200);
+    expect((await fetchText(`${service.running.healthUrl}/healthz/live`)).status).toBe(200);
+    const hidden = await fetchText(`${service.running.url}/healthz/ready`);
+    expect({ status: hidden.status, type: hidden.headers['content-type'] }).toEqual({ status: 404, type: 'application/problem+json; charset=utf-8' });
+    // The health listener serves nothing else.
+    expect((await fetchText(`${service.running.healthUrl}/slow?ms=1`)).status).toBe(404);
+  });
+
+  it('with HEALTH_PORT, readiness answers 503 while draining, and the health listener closes last', async () => {
+    const service = await start(2000, {}, { HEALTH_PORT: await freePort() });
+    running = service.running;
+    const requestStarted = service.started();
+    const inFlight = fetchText(`${service.running.url}/slow?ms=300`);
+    await requestStarted;
+    const shutdown = service.running.shutdown('test');
+    const whileDraining = await fetchText(`${service.running.healthUrl}/healthz/ready`, new Agent({ keepAlive: false }));
+    expect(whileDraining.status).toBe(503);
+    expect((await inFlight).status).toBe(200);
+    await shutdown;
+    await expect(fetchText(`${service.running.healthUrl}/healthz/live`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('refuses HEALTH_PORT equal to PORT', async () => {
+    const port = await freePort();
+    const ctx = createServiceContext('server-spec', { HOST: '127.0.0.1', PORT: port, HEALTH_PORT: port, LOG_LEVEL: 'silent', SHUTDOWN_DEADLINE_MS: 100 });
+    await expect(startServer(ctx, createApp(ctx, () => undefined))).rejects.toThrow(`HEALTH_PORT and PORT are both ${port}`);
   });
 
   it('lets an in-flight request finish, refuses new connections, then runs hooks', async () => {

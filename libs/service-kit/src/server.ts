@@ -4,12 +4,15 @@ import type { Express } from 'express';
 import type { BaseConfig } from './config';
 import type { ServiceContext } from './context';
 import { lifecycleControllerOf } from './context';
+import { createHealthApp } from './app';
 import { HttpProblem, problemContentType } from './problems';
 
 export interface RunningServer {
   url: string;
   port: number;
   server: Server;
+  /** Where /healthz/* answers: the HEALTH_PORT listener, or `url` when there is none. */
+  healthUrl: string;
   /** Drains and runs the shutdown hooks; rejects with ShutdownError if that was not clean. Never exits the process. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -74,6 +77,21 @@ function urlHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
+function listen(server: Server, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function serverUrl(server: Server): string {
+  const address = server.address() as AddressInfo;
+  return `http://${urlHost(address.address)}:${address.port}`;
+}
+
 /** Resolves true once `closed` settles, false if `deadlineAt` comes first. */
 async function beforeDeadline(closed: Promise<void>, deadlineAt: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -88,7 +106,7 @@ async function beforeDeadline(closed: Promise<void>, deadlineAt: number): Promis
 }
 
 /**
- * Listens on config.HOST:config.PORT and owns the shutdown sequence. Node running as PID 1 in a
+ * Listens on config.HOST:config.PORT (and HEALTH_PORT for the probes, when set) and owns the shutdown sequence. Node running as PID 1 in a
  * container gets no default SIGTERM behaviour from the kernel, so the handlers here are what
  * makes `docker stop` / pod termination work at all.
  */
@@ -103,6 +121,8 @@ export async function startServer(
   const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
   const exit = opts.exit ?? ((code: number) => process.exit(code));
 
+  const healthPort = ctx.config.HEALTH_PORT;
+  if (healthPort !== undefined && healthPort === ctx.config.PORT) throw new Error(`HEALTH_PORT and PORT are both ${healthPort}: the health endpoints need a port of their own`);
   // Express answers a missing Host header itself (createApp), as problem+json.
   const server = createServer({ requireHostHeader: false }, app);
   server.on('clientError', answerClientError);
@@ -121,17 +141,23 @@ export async function startServer(
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(ctx.config.PORT, ctx.config.HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // The probes' listener first: it must answer (503 while draining) until the very end of a shutdown.
+  const healthServer = healthPort === undefined ? undefined : await listen(createServer(createHealthApp(ctx)), healthPort, ctx.config.HOST);
+  try {
+    await listen(server, ctx.config.PORT, ctx.config.HOST);
+  } catch (error) {
+    healthServer?.close();
+    throw error;
+  }
   server.on('error', (err) => logger.error({ err }, 'http server error'));
+  healthServer?.on('error', (err) => logger.error({ err }, 'health server error'));
 
-  const address = server.address() as AddressInfo;
-  const url = `http://${urlHost(address.address)}:${address.port}`;
+  const url = serverUrl(server);
+  const healthUrl = healthServer ? serverUrl(healthServer) : url;
+  const closeHealthServer = () => {
+    healthServer?.close();
+    healthServer?.closeAllConnections();
+  };
 
   async function drain(reason: string): Promise<void> {
     lifecycle.beginDraining();
@@ -162,7 +188,10 @@ export async function startServer(
 
   let shutdownPromise: Promise<void> | undefined;
   function shutdown(reason = 'shutdown requested'): Promise<void> {
-    shutdownPromise ??= drain(reason).finally(removeSignalHandlers);
+    shutdownPromise ??= drain(reason).finally(() => {
+      removeSignalHandlers();
+      closeHealthServer();
+    });
     return shutdownPromise;
   }
 
@@ -185,5 +214,5 @@ export async function startServer(
   }
   for (const signal of signals) process.on(signal, onSignal);
 
-  return { url, port: address.port, server, shutdown };
+  return { url, port: (server.address() as AddressInfo).port, server, healthUrl, shutdown };
 }

@@ -184,6 +184,11 @@ describe('bad values', () => {
     expect(await renderError('--set', 'service.image.digest=sha256:abc')).toMatch(/at '\/image\/digest': 'sha256:abc' does not match pattern/);
   });
 
+  it('keeps the health endpoints off an ingress: an ingress needs healthPort, and healthPort needs a port of its own', async () => {
+    expect(await renderError('--set', 'service.ingress.enabled=true', '--set', 'service.ingress.host=api.example.com')).toMatch(/ingress.enabled needs healthPort: on the service's own port, \/healthz\/\* .* would be reachable from outside through the ingress/);
+    expect(await renderError('--set', 'service.healthPort=8080')).toMatch(/healthPort and containerPort are both 8080/);
+  });
+
   it('lists every cross-value problem at once', async () => {
     const message = await renderError('--set', 'service.autoscaling.minReplicas=1', '--set', 'service.terminationGracePeriodSeconds=5', '--set', 'service.clusterResourceId=');
     expect(message).toMatch(/catalog-api: invalid values:/);

@@ -48,6 +48,7 @@ const violations: Record<string, { breakIt: (objects: K8sObject[]) => void; expe
   'read-only-root-filesystem': { breakIt: (o) => (container(o).securityContext.readOnlyRootFilesystem = false), expect: /readOnlyRootFilesystem must be true/ },
   'writable-tmp': { breakIt: (o) => (container(o).volumeMounts = []), expect: /no volume mounted on \/tmp/ },
   'container-resources': { breakIt: (o) => delete container(o).resources.limits.memory, expect: /resources.limits.memory is missing/ },
+  'health-off-ingress': { breakIt: (o) => (container(o).readinessProbe.httpGet.port = 8080), expect: /routes to Service storefront port http, which is the readinessProbe's port on container "storefront"/ },
   'container-probes': { breakIt: (o) => delete container(o).startupProbe, expect: /startupProbe is missing/ },
   'graceful-shutdown': { breakIt: (o) => (pod(o).spec.terminationGracePeriodSeconds = 10), expect: /terminationGracePeriodSeconds 10 must exceed preStop sleep \+ SHUTDOWN_DEADLINE_MS \(15s\)/ },
   'rolling-update': { breakIt: (o) => (find(o, 'Deployment').spec.strategy.rollingUpdate.maxUnavailable = 1), expect: /maxUnavailable is 1, must be 0/ },

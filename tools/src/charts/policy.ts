@@ -218,6 +218,50 @@ const hardeningChecks: PolicyCheck[] = [
       ),
   },
   {
+    id: 'health-off-ingress',
+    description: 'no Ingress path leads to the port the probes use: /healthz/* (check names, timings) stays inside the cluster',
+    run: (objects) => {
+      const services = ofKind(objects, 'Service');
+      type Backend = { service?: { name?: string; port?: { name?: string; number?: number } } };
+      return ofKind(objects, 'Ingress').flatMap((ingress) => {
+        const backends = [
+          field<Backend>(ingress, 'spec', 'defaultBackend'),
+          ...(field<{ http?: { paths?: { backend?: Backend }[] } }[]>(ingress, 'spec', 'rules') ?? []).flatMap((rule) => (rule.http?.paths ?? []).map((p) => p.backend)),
+        ].filter((backend): backend is Backend => !!backend?.service);
+        return backends.flatMap(({ service: wanted }) => {
+          const service = services.find((s) => s.metadata.name === wanted?.name);
+          const port = (field<{ name?: string; port?: number; targetPort?: number | string }[]>(service, 'spec', 'ports') ?? []).find(
+            (p) => (wanted?.port?.name !== undefined && p.name === wanted.port.name) || (wanted?.port?.number !== undefined && p.port === wanted.port.number),
+          );
+          if (!service || !port) return [];
+          const target = port.targetPort ?? port.port;
+          return podTemplates(objects)
+            .filter((pod) => selectorMatches(field<Record<string, string>>(service, 'spec', 'selector'), pod.labels))
+            .flatMap((pod) =>
+              (pod.spec.containers ?? []).flatMap((c) => {
+                // Both ends as the container declares them: a name and its number are the same port.
+                const sameAs = (value: unknown) => {
+                  const declared = (c.ports ?? []).find((p) => p.name === value || p.containerPort === value);
+                  return new Set<unknown>([value, declared?.name, declared?.containerPort].filter((v) => v !== undefined));
+                };
+                const targets = sameAs(target);
+                return (['startupProbe', 'readinessProbe', 'livenessProbe'] as const)
+                  .filter((probe) => {
+                    const probePort = field<number | string>(c[probe], 'httpGet', 'port');
+                    return probePort !== undefined && [...sameAs(probePort)].some((v) => targets.has(v));
+                  })
+                  .map((probe) => ({
+                    check: 'health-off-ingress',
+                    object: describeObject(ingress),
+                    message: `routes to Service ${service.metadata.name} port ${String(port.name ?? port.port)}, which is the ${probe}'s port on container "${c.name}": the health endpoints are reachable from outside (set healthPort)`,
+                  }));
+              }),
+            );
+        });
+      });
+    },
+  },
+  {
     id: 'graceful-shutdown',
     description: 'terminationGracePeriodSeconds exceeds the preStop sleep plus SHUTDOWN_DEADLINE_MS',
     run: (objects) =>

@@ -17,13 +17,14 @@ export function smokeCommand(): Command {
   return withRegistryOptions(
     new Command('smoke')
       .description(
-        'HTTP checks after a deploy: every app answers /healthz/ready, then through the storefront (the app with the ingress) the page loads with its config block, ' +
+        'HTTP checks after a deploy: every app answers /healthz/ready on its health port (which no Service or ingress exposes: kubectl port-forward deployment/<app> :health, or --health-url), then through the storefront (the app with the ingress) the page loads with its config block, ' +
           '/api/catalog/products lists products and a quote for the first product adds up. Bounded retries; exit 1 when a check fails. ' +
           'With --rollback-on-failure a failure converges the environment back to env-<env>-previous (shipyard deploy --rollback) and still exits 1.',
       )
       .requiredOption('--env <env>', `environment (${environments.join('|')})`)
       .option('--base-url <url>', 'URL of the storefront (default: https://<ingress host> from its values-<env>.yaml)')
       .option('--url <app=url>', 'base URL of an app (repeatable); also SHIPYARD_SMOKE_URL_<APP> (e.g. SHIPYARD_SMOKE_URL_CATALOG_API)', collect)
+      .option('--health-url <app=url>', "base URL of an app's health endpoints (repeatable; default: a port-forward to one of its pods' health port, or without port-forward the app's --url, as for services run without HEALTH_PORT)", collect)
       .option('--no-port-forward', 'never reach apps through kubectl port-forward (apps without a URL are then an error)')
       .option('--namespace <name>', `namespace for port-forward and rollback (env SHIPYARD_NAMESPACE; default ${defaultNamespace})`, process.env.SHIPYARD_NAMESPACE || defaultNamespace)
       .option('--attempts <n>', 'attempts per check', '10')
@@ -43,11 +44,13 @@ export function smokeCommand(): Command {
       const environment = parseEnvironment(options.env);
       const apps = (await loadDeployableApps()).map((app) => app.name);
       const urls = parseUrlOptions(options.url, apps);
+      const healthUrls = parseUrlOptions(options.healthUrl, apps, '--health-url');
       const rollback = options.rollbackOnFailure ? async () => rollbackEnvironment(await convergeSettings({ ...options, dryRun: false }, log)) : undefined;
       const outcome = await smokeEnvironment({
         environment,
         apps,
         urls,
+        healthUrls,
         baseUrl: options.baseUrl,
         portForward: options.portForward,
         namespace: options.namespace,

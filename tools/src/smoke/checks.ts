@@ -15,6 +15,8 @@ export interface SmokeCheck {
 
 export interface SmokeContext {
   urls: Record<string, string>;
+  /** Where each app's /healthz answers: its health port (a port-forward in the cluster), which no Service exposes. */
+  healthUrls: Record<string, string>;
   entry: string;
   /** Shared between checks (the product the quote check buys). */
   found: { product?: Product };
@@ -42,7 +44,8 @@ function json(url: string, body: string): unknown {
 const configBlock = /<script id="config" type="application\/json">([\s\S]*?)<\/script>/;
 
 /**
- * The checks after a deploy: every app is ready (its readiness includes its own upstreams),
+ * The checks after a deploy: every app is ready (its readiness includes its own upstreams; asked
+ * on its health port),
  * then one shopper's path through the entry app: the page with its config block, the product
  * list through the BFF, a quote for the first product computed by checkout.
  */
@@ -50,8 +53,8 @@ export function smokeChecks(apps: readonly string[], settings: HttpSettings): Sm
   const readiness = apps.map(
     (app): SmokeCheck => ({
       name: `${app} ready`,
-      async run({ urls }) {
-        const url = `${urls[app]}/healthz/ready`;
+      async run({ healthUrls }) {
+        const url = `${healthUrls[app]}/healthz/ready`;
         const { response, body, ms } = await request(url, settings);
         expectStatus(url, response, body, 200);
         return `200 in ${ms} ms`;

@@ -12,33 +12,51 @@ export interface PortForward {
 /** The port every chart's Service listens on (charts/service values service.port). */
 export const clusterServicePort = 80;
 
+/** The container port of the health endpoints (charts/common _deployment.tpl), which no Service exposes. */
+export const healthPortName = 'health';
+
+/** What a forward reaches: the app's Service (its traffic port) or one of its pods' health port. */
+export type ForwardTarget = 'service' | 'health';
+
+function forwardResource(app: string, target: ForwardTarget, servicePort?: number): [string, string] {
+  // kubectl resolves a Deployment to one of its pods, and a named port through the pod's container ports.
+  return target === 'health' ? [`deployment/${app}`, healthPortName] : [`svc/${app}`, String(servicePort ?? clusterServicePort)];
+}
+
 /**
- * `kubectl port-forward svc/<app> [<local port>]:<service port> --address 127.0.0.1`, the cluster
- * named by kubeconfig (and context) when given: the smoke step's and the rehearsal's forwards.
+ * `kubectl port-forward svc/<app> [<local port>]:<service port> --address 127.0.0.1` (or
+ * `deployment/<app> [<local port>]:health` for the health endpoints), the cluster named by
+ * kubeconfig (and context) when given: the smoke step's and the rehearsal's forwards.
  */
-export function portForwardArgs(options: { app: string; namespace: string; localPort?: number; servicePort?: number; kubeconfig?: string; context?: string }): string[] {
+export function portForwardArgs(options: { app: string; namespace: string; target?: ForwardTarget; localPort?: number; servicePort?: number; kubeconfig?: string; context?: string }): string[] {
+  const [resource, remotePort] = forwardResource(options.app, options.target ?? 'service', options.servicePort);
   return [
     'port-forward',
     ...(options.kubeconfig ? ['--kubeconfig', options.kubeconfig] : []),
     ...(options.context ? ['--context', options.context] : []),
     '--namespace',
     options.namespace,
-    `svc/${options.app}`,
-    `${options.localPort ?? ''}:${options.servicePort ?? clusterServicePort}`,
+    resource,
+    `${options.localPort ?? ''}:${remotePort}`,
     '--address',
     '127.0.0.1',
   ];
 }
 
 /**
- * `kubectl port-forward svc/<app> :<port> --address 127.0.0.1`: kubectl picks a free loopback
- * port and prints it; the smoke checks then reach the Service from the agent. kubectl is
- * SHIPYARD_KUBECTL, else the one on PATH (the pipeline's Azure CLI step has it), else the kubectl
- * shipped with the pinned helm. The cluster is KUBECONFIG's, or `kubeconfig` when given.
+ * `kubectl port-forward svc/<app> :<port> --address 127.0.0.1` (or `deployment/<app> :health`):
+ * kubectl picks a free loopback port and prints it; the smoke checks then reach the app from the
+ * agent. kubectl is SHIPYARD_KUBECTL, else the one on PATH (the pipeline's Azure CLI step has it),
+ * else the kubectl shipped with the pinned helm. The cluster is KUBECONFIG's, or `kubeconfig` (and
+ * `context`) when given.
  */
-export async function portForward(app: string, options: { namespace: string; servicePort?: number; kubectl?: string; kubeconfig?: string; timeoutMs?: number }): Promise<PortForward> {
+export async function portForward(
+  app: string,
+  options: { namespace: string; target?: ForwardTarget; servicePort?: number; kubectl?: string; kubeconfig?: string; context?: string; timeoutMs?: number },
+): Promise<PortForward> {
   const kubectl = options.kubectl ?? process.env.SHIPYARD_KUBECTL ?? (kubectlOnPath() ? 'kubectl' : await defaultKubectl());
-  const args = portForwardArgs({ app, namespace: options.namespace, servicePort: options.servicePort, kubeconfig: options.kubeconfig });
+  const args = portForwardArgs({ app, namespace: options.namespace, target: options.target, servicePort: options.servicePort, kubeconfig: options.kubeconfig, context: options.context });
+  const what = `kubectl port-forward ${forwardResource(app, options.target ?? 'service', options.servicePort)[0]}`;
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
@@ -50,7 +68,7 @@ export async function portForward(app: string, options: { namespace: string; ser
     let output = '';
     const timer = setTimeout(() => {
       child.kill();
-      reject(new CliError(`kubectl port-forward svc/${app} printed no port within ${(options.timeoutMs ?? 15_000) / 1000} s: ${output.trim()}`, ExitCode.environment));
+      reject(new CliError(`${what} printed no port within ${(options.timeoutMs ?? 15_000) / 1000} s: ${output.trim()}`, ExitCode.environment));
     }, options.timeoutMs ?? 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
@@ -69,7 +87,7 @@ export async function portForward(app: string, options: { namespace: string; ser
     // 'close', not 'exit': kubectl's last words may still be in the pipe when it exits.
     child.on('close', (code) => {
       clearTimeout(timer);
-      reject(new CliError(`kubectl port-forward svc/${app} exited with ${code}: ${output.trim()}`, ExitCode.environment));
+      reject(new CliError(`${what} exited with ${code}: ${output.trim()}`, ExitCode.environment));
     });
   });
 }

@@ -3,7 +3,7 @@ import type { DeployReport } from '../deploy/converge';
 import { type HttpSettings, smokeChecks } from './checks';
 import { type PortForward, portForward } from './port-forward';
 import { type CheckResult, type RetryPolicy, runSmoke } from './run-smoke';
-import { resolveTargets, type SmokeTarget } from './targets';
+import { chartHealthPort, resolveTargets, type SmokeTarget } from './targets';
 
 export interface SmokeStepOptions {
   environment: Environment;
@@ -19,6 +19,15 @@ export interface SmokeStepOptions {
   rollback?: () => Promise<DeployReport>;
   /** Opens a port-forward (kubectl in the CLI; a stand-in in tests). */
   forward?: (app: string) => Promise<PortForward>;
+  /** Where each app's health endpoints answer (--health-url); an app not named here is reached as below. */
+  healthUrls?: Record<string, string>;
+  /**
+   * Opens a port-forward to one of the app's pods' health port, for an app whose chart gives its
+   * /healthz a port of its own (healthPort). Default with portForward: kubectl (deployment/<app>
+   * :health). Without either, the app's own URL is asked, as for services run without HEALTH_PORT
+   * (`npm start`); the other apps' health endpoints share their Service port.
+   */
+  forwardHealth?: (app: string) => Promise<PortForward>;
   env?: NodeJS.ProcessEnv;
   chartsRoot?: string;
 }
@@ -38,8 +47,10 @@ export async function smokeEnvironment(options: SmokeStepOptions): Promise<Smoke
   const { log } = options;
   const { entry, targets } = resolveTargets({ ...options, urls: options.urls });
   const forward = options.forward ?? ((app: string) => portForward(app, { namespace: options.namespace }));
+  const forwardHealth = options.forwardHealth ?? (options.portForward ? (app: string) => portForward(app, { namespace: options.namespace, target: 'health' }) : undefined);
   const forwards: PortForward[] = [];
   const urls: Record<string, string> = {};
+  const healthUrls: Record<string, string> = {};
   let results: CheckResult[];
   try {
     for (const target of targets) {
@@ -49,9 +60,19 @@ export async function smokeEnvironment(options: SmokeStepOptions): Promise<Smoke
         forwards.push(opened);
         urls[target.app] = opened.url;
       }
-      log(`${target.app}: ${urls[target.app]} (${target.source})${target.app === entry ? ' — entry' : ''}`);
+      const given = options.healthUrls?.[target.app];
+      const ownPort = chartHealthPort(target.app, options.environment, options.chartsRoot) !== undefined;
+      let health: string;
+      if (given) health = `${given} (option)`;
+      else if (ownPort && forwardHealth) {
+        const opened = await forwardHealth(target.app);
+        forwards.push(opened);
+        health = `${opened.url} (port-forward to the health port)`;
+      } else health = `${urls[target.app]} (${ownPort ? 'its own URL: its chart has a health port, but neither --health-url nor port-forward was given' : 'its own URL'})`;
+      healthUrls[target.app] = health.split(' ')[0];
+      log(`${target.app}: ${urls[target.app]} (${target.source})${target.app === entry ? ' — entry' : ''}; health ${health}`);
     }
-    results = await runSmoke(smokeChecks(options.apps, options.http), { urls, entry, found: {} }, options.policy, log);
+    results = await runSmoke(smokeChecks(options.apps, options.http), { urls, healthUrls, entry, found: {} }, options.policy, log);
   } finally {
     for (const opened of forwards) opened.close();
   }

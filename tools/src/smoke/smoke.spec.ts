@@ -109,6 +109,24 @@ describe('smoke checks', () => {
     expect(outcome.results[5].detail).toMatch(/^2 × teapot = 7198 EUR cents in \d+ ms$/);
   });
 
+  it("ask the storefront's readiness on its health port (its chart gives it one: it has the ingress), the others' on their Service", async () => {
+    // The storefront's public URL answers 503 on /healthz/ready; only its health port says ready.
+    const publicUrls = await environment({ storefront: { ready: 503 } });
+    const healthPorts = await environment();
+    expect((await smokeEnvironment(options(publicUrls, { healthUrls: { storefront: healthPorts.storefront } }))).ok).toBe(true);
+    const closed: string[] = [];
+    const forwardHealth = jest.fn(async (app: string) => ({ url: healthPorts[app], close: () => closed.push(app) }));
+    const forwarded = options(publicUrls, { forwardHealth });
+    expect((await smokeEnvironment(forwarded)).ok).toBe(true);
+    expect(forwardHealth.mock.calls.map(([app]) => app)).toEqual(['storefront']);
+    expect(closed).toEqual(['storefront']);
+    expect(forwarded.lines).toContain(`storefront: ${publicUrls.storefront} (option) — entry; health ${healthPorts.storefront} (port-forward to the health port)`);
+    expect(forwarded.lines).toContain(`catalog-api: ${publicUrls['catalog-api']} (option); health ${publicUrls['catalog-api']} (its own URL)`);
+    // Neither given nor forwarded: the public URL it is, and its 503 fails the check.
+    const neither = await smokeEnvironment(options(publicUrls, { policy: { attempts: 1, intervalMs: 0 } }));
+    expect(neither.results.find((result) => result.name === 'storefront ready')).toMatchObject({ ok: false });
+  });
+
   it('retry within bounds while a service is not ready yet', async () => {
     const run = options(await environment({ 'checkout-api': { notReadyFor: 2 } }));
     const outcome = await smokeEnvironment(run);
@@ -218,6 +236,7 @@ describe('smoke targets', () => {
     expect(() => parseUrlOptions(['storefront'], apps)).toThrow(/--url "storefront" must look like <app>=<base url>/);
     expect(() => parseUrlOptions(['billing=http://127.0.0.1:1'], apps)).toThrow(/--url names "billing", which is not a deployable app/);
     expect(() => parseUrlOptions(['storefront=ftp://127.0.0.1'], apps)).toThrow(/must be an http\(s\) URL/);
+    expect(() => parseUrlOptions(['storefront'], apps, '--health-url')).toThrow(/--health-url "storefront" must look like <app>=<base url>/);
     expect(() => resolveTargets({ apps, environment: 'dev', urls: {}, portForward: false, env: {} })).toThrow(
       /no URL for catalog-api, checkout-api: pass --url <app>=<url> or set SHIPYARD_SMOKE_URL_CATALOG_API, SHIPYARD_SMOKE_URL_CHECKOUT_API/,
     );
@@ -244,6 +263,10 @@ describe('kubectl port-forward', () => {
     expect((await fetch(`${forward.url}/healthz/ready`)).status).toBe(200);
     forward.close();
     expect(readFileSync(argsFile, 'utf8').trim()).toBe('port-forward --namespace shop svc/catalog-api :80 --address 127.0.0.1');
+    // The health endpoints: one of the Deployment's pods, by the container port's name (no Service has it).
+    const health = await portForward('catalog-api', { namespace: 'shop', kubectl, target: 'health', kubeconfig: '/k', context: 'dev' });
+    health.close();
+    expect(readFileSync(argsFile, 'utf8').trim()).toBe('port-forward --kubeconfig /k --context dev --namespace shop deployment/catalog-api :health --address 127.0.0.1');
   });
 
   it('explains a kubectl that fails or is missing', async () => {

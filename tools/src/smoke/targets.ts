@@ -28,16 +28,28 @@ function merge(base: Values, overlay: Values): Values {
 }
 
 /**
- * The ingress settings of an app's chart in an environment, in helm's order: the base chart's
- * values.yaml, then (under service:) the app chart's values.yaml, environments/<env>.yaml and values-<env>.yaml.
+ * An app chart's values for the generic service chart in an environment, in helm's order: the
+ * base chart's values.yaml, then (under service:) the app chart's values.yaml,
+ * environments/<env>.yaml and values-<env>.yaml.
  */
-export function chartIngress(app: string, environment: Environment, chartsRoot = defaultChartsRoot): Ingress {
+function chartServiceValues(app: string, environment: Environment, chartsRoot: string): Values {
   const base = { [serviceValuesKey]: readValues(path.join(chartsRoot, serviceValuesKey, 'values.yaml')) };
-  const values = [path.join(chartsRoot, app, 'values.yaml'), path.join(chartsRoot, 'environments', `${environment}.yaml`), path.join(chartsRoot, app, `values-${environment}.yaml`)]
+  return [path.join(chartsRoot, app, 'values.yaml'), path.join(chartsRoot, 'environments', `${environment}.yaml`), path.join(chartsRoot, app, `values-${environment}.yaml`)]
     .map(readValues)
     .reduce(merge, base)[serviceValuesKey] as Values;
+}
+
+/** The ingress settings of an app's chart in an environment. */
+export function chartIngress(app: string, environment: Environment, chartsRoot = defaultChartsRoot): Ingress {
+  const values = chartServiceValues(app, environment, chartsRoot);
   const ingress = (values.ingress ?? {}) as { enabled?: boolean; host?: string; path?: string; tls?: { enabled?: boolean } };
   return { enabled: Boolean(ingress.enabled), host: ingress.host ?? '', path: ingress.path ?? '/', tls: Boolean(ingress.tls?.enabled) };
+}
+
+/** The app's health port (HEALTH_PORT) when its chart gives its /healthz a port of its own; undefined when they share its Service port. */
+export function chartHealthPort(app: string, environment: Environment, chartsRoot = defaultChartsRoot): number | undefined {
+  const port = chartServiceValues(app, environment, chartsRoot).healthPort;
+  return typeof port === 'number' ? port : undefined;
 }
 
 export interface SmokeTarget {
@@ -64,13 +76,13 @@ export function urlVariable(app: string): string {
   return `SHIPYARD_SMOKE_URL_${app.toUpperCase().replaceAll('-', '_')}`;
 }
 
-export function parseUrlOptions(values: readonly string[], apps: readonly string[]): Record<string, string> {
+export function parseUrlOptions(values: readonly string[], apps: readonly string[], option = '--url'): Record<string, string> {
   const urls: Record<string, string> = {};
   for (const value of values) {
     const match = /^([a-z0-9-]+)=(.+)$/.exec(value);
-    if (!match) throw new CliError(`--url "${value}" must look like <app>=<base url>, e.g. storefront=http://127.0.0.1:3000`, ExitCode.usage);
-    if (!apps.includes(match[1])) throw new CliError(`--url names "${match[1]}", which is not a deployable app (${apps.join(', ')})`, ExitCode.usage);
-    urls[match[1]] = checkUrl(match[2], `--url ${match[1]}`);
+    if (!match) throw new CliError(`${option} "${value}" must look like <app>=<base url>, e.g. storefront=http://127.0.0.1:3000`, ExitCode.usage);
+    if (!apps.includes(match[1])) throw new CliError(`${option} names "${match[1]}", which is not a deployable app (${apps.join(', ')})`, ExitCode.usage);
+    urls[match[1]] = checkUrl(match[2], `${option} ${match[1]}`);
   }
   return urls;
 }

@@ -157,11 +157,28 @@ describeCluster('the charts on a real cluster, as the namespace-scoped deployer'
     expect(body.totalCents).toBe((body.subtotalCents ?? NaN) + (body.taxCents ?? NaN));
   }, 5 * minutes);
 
+  it("keeps the storefront's /healthz off its Service (what its ingress routes to); its pods answer them on the health port", async () => {
+    const service = await portForward('storefront', { namespace, kubeconfig: deployer, kubectl, timeoutMs: 30_000 });
+    try {
+      expect((await fetch(`${service.url}/healthz/ready`, { signal: AbortSignal.timeout(15_000) })).status).toBe(404);
+    } finally {
+      service.close();
+    }
+    const health = await portForward('storefront', { namespace, kubeconfig: deployer, kubectl, target: 'health', timeoutMs: 30_000 });
+    try {
+      const response = await fetch(`${health.url}/healthz/ready`, { signal: AbortSignal.timeout(15_000) });
+      expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 200, body: { status: 'ready', checks: { catalog: { status: 'pass' }, checkout: { status: 'pass' } } } });
+    } finally {
+      health.close();
+    }
+  }, 5 * minutes);
+
   it('shipyard smoke passes through kubectl port-forward', async () => {
     const forward = await portForward('storefront', { namespace, kubeconfig: deployer, kubectl, timeoutMs: 30_000 });
     try {
       const smoke = await runShipyard(['smoke', '--env', 'dev', '--namespace', namespace, '--base-url', forward.url, '--attempts', '5'], { env: { ...env(), KUBECONFIG: deployer, SHIPYARD_KUBECTL: kubectl } });
       expect({ code: smoke.code, stderr: smoke.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/catalog-api: http:\/\/127\.0\.0\.1:\d+ \(port-forward\)/) });
+      expect(smoke.stderr).toMatch(/storefront: http:\/\/127\.0\.0\.1:\d+ \(option\) — entry; health http:\/\/127\.0\.0\.1:\d+ \(port-forward to the health port\)/);
     } finally {
       forward.close();
     }

@@ -13,18 +13,22 @@ function podSpec(overrides: Partial<PodSpec['containers'] extends (infer C)[] | 
       {
         name: 'checkout-api',
         image: '127.0.0.1:5000/checkout-api@sha256:' + 'a'.repeat(64),
-        ports: [{ name: 'http', containerPort: 8080 }],
+        ports: [
+          { name: 'http', containerPort: 8080 },
+          { name: 'health', containerPort: 8081 },
+        ],
         env: [
           { name: 'HOST', value: '0.0.0.0' },
           { name: 'PORT', value: '8080' },
+          { name: 'HEALTH_PORT', value: '8081' },
           { name: 'CATALOG_BASE_URL', value: 'http://catalog-api:80' },
           { name: 'CLUSTER_RESOURCE_ID', value: '/subscriptions/x/managedClusters/aks' },
           { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', valueFrom: { secretKeyRef: { name: 'appinsights-connection', key: 'connection-string' } } },
           { name: 'K8S_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
           { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'k8s.pod.name=$(K8S_POD_NAME),literal=$$(KEEP)' },
         ],
-        readinessProbe: { httpGet: { path: '/healthz/ready', port: 'http' }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
-        startupProbe: { httpGet: { path: '/healthz/live', port: 'http' }, periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
+        readinessProbe: { httpGet: { path: '/healthz/ready', port: 'health' }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
+        startupProbe: { httpGet: { path: '/healthz/live', port: 'health' }, periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
         resources: { limits: { cpu: '250m', memory: '192Mi' } },
         securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
         volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
@@ -42,6 +46,7 @@ const ctx: RunContext = {
   app: 'checkout-api',
   revision: 3,
   port: 18103,
+  healthPort: 18203,
   serviceUrls,
   secrets: { 'appinsights-connection/connection-string': 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:18090/' },
   extraCaFile: '/state/telemetry/cert/cert.pem',
@@ -94,6 +99,7 @@ describe('dockerRunFor', () => {
     expect(env).toMatchObject({
       HOST: '127.0.0.1',
       PORT: '18103',
+      HEALTH_PORT: '18203',
       CATALOG_BASE_URL: 'http://127.0.0.1:18000',
       CLUSTER_RESOURCE_ID: '/subscriptions/x/managedClusters/aks',
       APPLICATIONINSIGHTS_CONNECTION_STRING: ctx.secrets['appinsights-connection/connection-string'],
@@ -102,6 +108,14 @@ describe('dockerRunFor', () => {
       NODE_EXTRA_CA_CERTS: '/etc/shipyard/extra-ca.pem',
     });
     expect(pairs(run.args, '--volume')).toEqual(['/state/telemetry/cert/cert.pem:/etc/shipyard/extra-ca.pem:ro']);
+  });
+
+  it("waits on the readiness probe where the kubelet would reach it: the health port, moved as PORT is", () => {
+    expect({ path: run.readinessPath, port: run.readinessPort }).toEqual({ path: '/healthz/ready', port: 18203 });
+    const byNumber = podSpec({ readinessProbe: { httpGet: { path: '/ready', port: 8080 } } });
+    expect(dockerRunFor(byNumber, ctx).readinessPort).toBe(18103);
+    const elsewhere = podSpec({ readinessProbe: { httpGet: { path: '/ready', port: 9090 } } });
+    expect(() => dockerRunFor(elsewhere, ctx)).toThrow("checkout-api: the readiness probe's port 9090 is neither the container's PORT nor its HEALTH_PORT");
   });
 
   it('labels the container so the rehearsal finds it and --down removes it', () => {

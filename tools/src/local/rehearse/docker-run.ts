@@ -15,6 +15,8 @@ export interface RunContext {
   revision: number;
   /** Loopback port the container listens on (host network: it is the containerPort). */
   port: number;
+  /** Loopback port its health endpoints listen on (HEALTH_PORT, the probes' port). */
+  healthPort: number;
   /** Loopback base URL of every app's Service stand-in in this environment, by Service name. */
   serviceUrls: Record<string, string>;
   /** Values of secretKeyRef env vars, by "<secret>/<key>" (the telemetry connection string). */
@@ -30,8 +32,10 @@ export interface ContainerRun {
   args: string[];
   /** The container's environment, Secret values included: never put on a command line. */
   env: Array<[string, string]>;
-  /** Path of the readiness probe (httpGet), answered on ctx.port. */
+  /** Path of the readiness probe (httpGet), answered on readinessPort. */
   readinessPath: string;
+  /** The loopback port the probe's container port became (ctx.healthPort for the charts' probes). */
+  readinessPort: number;
   /** How long the startup + readiness probes together may take before the pod counts as failed. */
   readyTimeoutMs: number;
   stopTimeoutSeconds: number;
@@ -115,12 +119,23 @@ export function containerEnv(container: Container, ctx: RunContext, name: string
     if (value === undefined) continue;
     if (entry.name === 'HOST') value = '127.0.0.1';
     else if (entry.name === 'PORT' && value === declaredPort) value = String(ctx.port);
+    // On the host network every container needs its own health port, as it needs its own PORT.
+    else if (entry.name === 'HEALTH_PORT') value = String(ctx.healthPort);
     else value = rewriteServiceUrl(value, ctx.serviceUrls, ctx.namespace);
     values.set(entry.name, value);
   }
   if (!values.has('PORT')) values.set('PORT', String(ctx.port));
   if (ctx.extraCaFile) values.set('NODE_EXTRA_CA_CERTS', caMountPath);
   return [...values.entries()];
+}
+
+/** The loopback port a probe's port (a container port's name or number) became: PORT's or HEALTH_PORT's. */
+export function probePort(container: Container, port: number | string | undefined, ctx: Pick<RunContext, 'app' | 'port' | 'healthPort'>): number {
+  const declared = (container.ports ?? []).find((p) => p.name === port || p.containerPort === port)?.containerPort ?? (typeof port === 'number' ? port : undefined);
+  const envValue = (name: string) => container.env?.find((entry) => entry.name === name)?.value;
+  if (declared !== undefined && String(declared) === envValue('HEALTH_PORT')) return ctx.healthPort;
+  if (declared !== undefined && String(declared) === String(container.ports?.[0]?.containerPort ?? envValue('PORT'))) return ctx.port;
+  throw new CliError(`${ctx.app}: the readiness probe's port ${String(port)} is neither the container's PORT nor its HEALTH_PORT: the rehearsal cannot reach it`, ExitCode.failed);
 }
 
 function probeSeconds(probe: unknown): number {
@@ -170,7 +185,7 @@ export function dockerRunFor(spec: PodSpec, ctx: RunContext): ContainerRun {
   args.push('--stop-timeout', String(stopTimeoutSeconds));
   if (ctx.extraCaFile) args.push('--volume', `${ctx.extraCaFile}:${caMountPath}:ro`);
 
-  const readiness = (container.readinessProbe ?? {}) as { httpGet?: { path?: string } };
+  const readiness = (container.readinessProbe ?? {}) as { httpGet?: { path?: string; port?: number | string } };
   if (!readiness.httpGet?.path) throw new CliError(`${ctx.app}: the rehearsal waits on an httpGet readiness probe; the container has none`, ExitCode.failed);
   return {
     name,
@@ -178,6 +193,7 @@ export function dockerRunFor(spec: PodSpec, ctx: RunContext): ContainerRun {
     args,
     env: containerEnv(container, ctx, name),
     readinessPath: readiness.httpGet.path,
+    readinessPort: probePort(container, readiness.httpGet.port, ctx),
     readyTimeoutMs: (probeSeconds(container.startupProbe) + probeSeconds(container.readinessProbe)) * 1000,
     stopTimeoutSeconds,
     specHash,

@@ -10,7 +10,7 @@ import { serviceValuesKey, type Environment } from '../../charts/layout';
 import { type RunningContainer, planContainers } from './container-plan';
 import { docker, lastLines } from './docker-cli';
 import { type ContainerRun, dockerRunArgs, dockerRunFor, rehearsalLabel, withEnvFile, workspaceLabel } from './docker-run';
-import { containerPort, type PortLayout, servicePort, serviceUrls } from './ports';
+import { containerHealthPort, containerPort, type PortLayout, servicePort, serviceUrls } from './ports';
 
 /** One helm revision as the stand-in records it; the pod spec is kept so `rollback N` can run it again. */
 interface Revision {
@@ -224,6 +224,17 @@ export class DockerDeployTarget implements HelmRunner {
       });
   }
 
+  /** Each app's health endpoints: the health port of the container its Service routes to (smoke's readiness checks). */
+  healthUrls(): Record<string, string> {
+    const routes = this.routes();
+    const urls: Record<string, string> = {};
+    for (const app of this.options.ports.apps) {
+      const routed = routes[String(servicePort(this.options.ports, this.options.environment, app))];
+      if (routed !== undefined) urls[app] = `http://127.0.0.1:${containerHealthPort(routed)}`;
+    }
+    return urls;
+  }
+
   private routes(): Record<string, number> {
     return readJson(this.options.routesFile, {});
   }
@@ -244,6 +255,7 @@ export class DockerDeployTarget implements HelmRunner {
       app,
       revision: revision.revision,
       port,
+      healthPort: containerHealthPort(port),
       serviceUrls: serviceUrls(this.options.ports, this.options.environment),
       secrets: this.options.secrets,
       extraCaFile: this.options.extraCaFile,
@@ -272,7 +284,7 @@ export class DockerDeployTarget implements HelmRunner {
     await docker(['rm', '--force', run.name]);
     const started = await withEnvFile(run.env, (envFile) => docker(dockerRunArgs(run, envFile)));
     if (started.code !== 0) return `docker run ${run.name} failed: ${lastLines(started.stderr)}`;
-    const problem = await this.waitReady(run, plan.port);
+    const problem = await this.waitReady(run);
     if (problem) {
       const logs = await docker(['logs', '--tail', '15', run.name]);
       await docker(['rm', '--force', run.name]);
@@ -287,12 +299,12 @@ export class DockerDeployTarget implements HelmRunner {
     return null;
   }
 
-  private async waitReady(run: ContainerRun, port: number): Promise<string | null> {
+  private async waitReady(run: ContainerRun): Promise<string | null> {
     const deadline = Date.now() + run.readyTimeoutMs;
     let last = 'no answer yet';
     for (let attempt = 0; Date.now() < deadline; attempt += 1) {
       try {
-        const response = await fetch(`http://127.0.0.1:${port}${run.readinessPath}`, { signal: AbortSignal.timeout(2000) });
+        const response = await fetch(`http://127.0.0.1:${run.readinessPort}${run.readinessPath}`, { signal: AbortSignal.timeout(2000) });
         if (response.status === 200) return null;
         last = `readiness answered ${response.status}`;
       } catch (error) {

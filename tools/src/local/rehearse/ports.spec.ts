@@ -1,18 +1,20 @@
-import { containerPort, portLayout, rehearsalPorts, servicePort, serviceUrls, telemetryPort } from './ports';
+import { containerHealthPort, containerPort, portLayout, rehearsalPorts, servicePort, serviceUrls, telemetryPort } from './ports';
 
 const apps = ['storefront', 'catalog-api', 'checkout-api'];
 
 describe('port layout', () => {
   const layout = portLayout(18000, apps);
 
-  it('gives every environment and app its own Service port and two container ports, all distinct', () => {
+  it('gives every environment and app its own Service port, two container ports and their health ports, all distinct', () => {
     expect(servicePort(layout, 'dev', 'catalog-api')).toBe(18000);
     expect(servicePort(layout, 'staging', 'storefront')).toBe(18012);
     expect([containerPort(layout, 'prod', 'checkout-api', 0), containerPort(layout, 'prod', 'checkout-api', 1)]).toEqual([18142, 18143]);
+    expect(containerHealthPort(18143)).toBe(18243);
     expect(telemetryPort(layout)).toBe(18090);
     const all = rehearsalPorts(layout, ['dev', 'staging', 'prod']);
     expect(new Set(all).size).toBe(all.length);
-    expect(all).toHaveLength(1 + 3 * 3 * 3);
+    // telemetry; per environment and app: the Service port, two container ports and their two health ports
+    expect(all).toHaveLength(1 + 3 * 3 * 5);
   });
 
   it('gives loopback URLs per app', () => {

@@ -16,6 +16,8 @@ import { registryStatus } from '../registry/registry-server';
 import { parseRegistryAddress, registryLayout } from '../registry/registry-settings';
 import { loadDeployableApps } from '../../release/deployable-apps';
 import { parseReleaseRef } from '../../release/release-ref';
+import { portForward } from '../../smoke/port-forward';
+import { chartHealthPort } from '../../smoke/targets';
 import { smokeEnvironment } from '../../smoke/smoke-step';
 import { docker, exec, lastLines } from './docker-cli';
 import { DockerDeployTarget } from './docker-target';
@@ -335,6 +337,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
           apps: appNames,
           urls,
           portForward: false,
+          // The health ports no Service exposes (the storefront's): the routed container's here, a pod's through kubectl in a cluster.
+          ...(helm instanceof DockerDeployTarget
+            ? { healthUrls: Object.fromEntries(Object.entries(helm.healthUrls()).filter(([app]) => chartHealthPort(app, environment) !== undefined)) }
+            : { forwardHealth: (app: string) => portForward(app, { namespace: kube?.namespace ?? options.namespace, target: 'health', kubectl: kube?.kubectl, ...kube?.access }) }),
           namespace: options.namespace,
           policy: { attempts: options.smokeAttempts, intervalMs: 2000 },
           http: { requestTimeoutMs: 5000 },
