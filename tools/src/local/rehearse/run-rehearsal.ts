@@ -10,6 +10,7 @@ import { environments as allEnvironments, findChart, type Environment } from '..
 import { failedOutcomes, verifyChart } from '../../charts/verify';
 import { deployRelease, rollbackEnvironment } from '../../deploy/converge';
 import { pinnedHelmRunner } from '../../deploy/helm-runner';
+import { defaultHelm } from '../../helm/binary';
 import { convergeSettings } from '../../deploy/settings';
 import { shipyardCacheDir } from '../../images/cache-dir';
 import { registryStatus } from '../registry/registry-server';
@@ -27,7 +28,7 @@ import { clusterNetwork } from '../cluster/config';
 import { accepting, portFree } from '../loopback';
 import { type KubeEnvironment, listPods, prepareKubeEnvironment } from './kube-deploy';
 import { clusterHelm, connectionStringSecret, type TargetChoice } from './kube-target';
-import { portLayout, type PortLayout, rehearsalPorts, servicePort, serviceUrls, telemetryPort } from './ports';
+import { containerHealthPort, portLayout, type PortLayout, rehearsalPorts, servicePort, serviceUrls, telemetryPort } from './ports';
 import { ownProcessAlive, readState, type RehearsalState, statePaths, type StatePaths, writeState } from './state';
 import { formatSummary, nxRan, progressLine, type StageRecord } from './summary';
 import { checkTelemetry } from './telemetry-check';
@@ -194,7 +195,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     await stage('lint/test/build', async () => {
       // As the verify job (pipelines/steps/helm.yml): the chart projects' targets and the tools' tests
       // call the pinned helm, so it is made sure of (fetched once, integrity checked) before Nx runs.
-      await shipyard(['helm', 'version']);
+      // The resolver `shipyard helm` uses, not the command itself: helm's own output would land on
+      // stdout, where --json puts the outcome.
+      const pinnedHelm = await defaultHelm((line) => write(`    ${line}\n`));
+      log(`helm ${pinnedHelm.version} (${pinnedHelm.source}: ${pinnedHelm.path})`);
       const base = options.base ?? state.lastReleaseSha;
       const nx = realpathSync(path.join(root, 'node_modules', '.bin', 'nx'));
       const args = base && outcome.apps.affected.length < appNames.length
@@ -396,12 +400,14 @@ async function checkPorts(root: string, ports: PortLayout, environments: readonl
   if (ownProcessAlive(state.telemetry?.pid)) ours.add(telemetryPort(ports));
   if (ownProcessAlive(state.forwards?.pid)) for (const port of state.forwards?.ports ?? []) ours.add(port);
   const listed = await docker(['ps', '--filter', `label=${rehearsalLabel}=1`, '--filter', `label=${workspaceLabel}=${workspaceId(root)}`, '--format', '{{.Label "shipyard.port"}}']);
-  for (const port of listed.stdout.split('\n').filter(Boolean)) ours.add(Number(port));
+  // A container of ours holds its port and, when its pod spec has HEALTH_PORT, that port's health port.
+  for (const port of listed.stdout.split('\n').filter(Boolean)) ours.add(Number(port)).add(containerHealthPort(Number(port)));
   const busy: number[] = [];
-  for (const port of rehearsalPorts(ports, environments)) if (!ours.has(port) && !(await portFree(port))) busy.push(port);
+  const wanted = rehearsalPorts(ports, environments);
+  for (const port of wanted) if (!ours.has(port) && !(await portFree(port))) busy.push(port);
   if (busy.length > 0) {
     throw new CliError(
-      `port(s) ${busy.join(', ')} on 127.0.0.1 are in use by something else: stop it, or move the rehearsal with --port-base <n> (it uses <n>…<n>+${100 + environments.length * 20})`,
+      `port(s) ${busy.join(', ')} on 127.0.0.1 are in use by something else: stop it, or move the rehearsal with --port-base <n> (it uses <n>…<n>+${Math.max(...wanted) - ports.base})`,
       ExitCode.environment,
     );
   }
