@@ -21,4 +21,5 @@ export type { RunningServer, StartServerOptions } from './server';
 export { runService } from './run-service';
 export type { RunServiceOptions } from './run-service';
 export { captureLogs } from './testing/capture-logs';
+export { freePort } from './testing/free-port';
 export type { CapturedLogs } from './testing/capture-logs';

@@ -3,8 +3,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './testing/free-port';
 
 const fixture = join(__dirname, 'testing', 'shutdown-fixture.cjs');
 const distEntry = join(__dirname, '..', 'dist', 'index.js');
@@ -18,14 +18,6 @@ interface Fixture {
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   waitForLog: (msg: string, timeoutMs?: number) => Promise<LogLine>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 function fixtureEnv(port: number, env: Record<string, string>): NodeJS.ProcessEnv {

@@ -6,6 +6,7 @@ import type { BaseConfig } from './config';
 import { createServiceContext, type ServiceContext } from './context';
 import { ShutdownError, startServer, type RunningServer, type StartServerOptions } from './server';
 import { captureLogs } from './testing/capture-logs';
+import { freePort } from './testing/free-port';
 
 interface Answer {
   status: number;
@@ -23,15 +24,6 @@ function fetchText(url: string, agent?: Agent): Promise<Answer> {
       res.on('error', reject);
     }).on('error', reject);
   });
-}
-
-/** A port that was free a moment ago (the health listener needs a number: 0 would equal PORT's 0). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
