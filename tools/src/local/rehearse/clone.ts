@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exec } from './docker-cli';
@@ -13,16 +13,37 @@ export interface WorkspaceClone {
 }
 
 /**
- * A fresh `git clone` of this workspace's HEAD in a temporary folder, node_modules symlinked
- * (installing again would only measure npm): what a new user has after cloning.
+ * The clone's node_modules without installing again (that would only measure npm): every package
+ * a link to this workspace's, except the workspace's own packages (npm's relative links such as
+ * `@shipyard/contracts -> ../../libs/contracts`), recreated so that they lead into the clone. A
+ * link to the whole folder would resolve them into this checkout instead: the clone's lint would
+ * then check imports against another tree's projects.
+ */
+export function mirrorNodeModules(from: string, to: string): void {
+  // npm links a workspace package relatively; every other package is a folder of its own.
+  const mirror = (source: string, target: string, isLink: boolean) => {
+    const relative = isLink ? readlinkSync(source) : undefined;
+    symlinkSync(relative !== undefined && !path.isAbsolute(relative) ? relative : source, target);
+  };
+  mkdirSync(to);
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    if (entry.name.startsWith('@') && entry.isDirectory()) {
+      mkdirSync(path.join(to, entry.name));
+      for (const inner of readdirSync(source, { withFileTypes: true })) mirror(path.join(source, inner.name), path.join(to, entry.name, inner.name), inner.isSymbolicLink());
+    } else mirror(source, path.join(to, entry.name), entry.isSymbolicLink());
+  }
+}
+
+/**
+ * A fresh `git clone` of this workspace's HEAD in a temporary folder, node_modules mirrored
+ * (mirrorNodeModules): what a new user has after cloning and installing.
  */
 export async function cloneWorkspace(prefix = 'shipyard-rehearsal-'): Promise<WorkspaceClone> {
   const dir = path.join(mkdtempSync(path.join(os.tmpdir(), prefix)), 'shipyard');
   const cloned = await exec('git', ['clone', '--quiet', '--no-hardlinks', workspaceRoot, dir]);
   if (cloned.code !== 0) throw new Error(`git clone failed: ${cloned.stderr}`);
-  symlinkSync(path.join(workspaceRoot, 'node_modules'), path.join(dir, 'node_modules'));
-  // .gitignore's node_modules/ matches a folder, not this symlink: without this the clone counts as dirty.
-  appendFileSync(path.join(dir, '.git', 'info', 'exclude'), '/node_modules\n');
+  mirrorNodeModules(path.join(workspaceRoot, 'node_modules'), path.join(dir, 'node_modules'));
   const git = async (args: string[]) => {
     const result = await exec('git', ['-c', 'user.name=rehearsal', '-c', 'user.email=rehearsal@example.invalid', ...args], { cwd: dir });
     if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
