@@ -7,7 +7,8 @@ import { workspaceRoot } from '../../workspace/root';
 import { loadOrCreateCertificate, type EndpointCertificate } from './certificate';
 import type { Envelope } from './envelopes';
 import { startTelemetryEndpoint, type TelemetryEndpoint } from './server';
-import { eventually, freePort, startService, type ServiceProcess } from './testing/service-process';
+import { freePort } from '../../images/testing/containers';
+import { eventually, startService, type ServiceProcess } from './testing/service-process';
 
 // Real SDK, real processes, the local endpoint: the telemetry contract end to end.
 // (autocannon ships no types; the slice of its result used here is typed below.)

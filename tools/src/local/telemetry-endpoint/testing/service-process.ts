@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../../images/testing/containers';
 import { workspaceRoot } from '../../../workspace/root';
 
 /**
@@ -20,14 +20,6 @@ export interface ServiceProcess {
 }
 
 export const preloadPath = path.join(workspaceRoot, 'libs', 'telemetry', 'dist', 'preload.js');
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export async function startService(
   app: string,
