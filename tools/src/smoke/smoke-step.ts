@@ -62,15 +62,20 @@ export async function smokeEnvironment(options: SmokeStepOptions): Promise<Smoke
       }
       const given = options.healthUrls?.[target.app];
       const ownPort = chartHealthPort(target.app, options.environment, options.chartsRoot) !== undefined;
-      let health: string;
-      if (given) health = `${given} (option)`;
-      else if (ownPort && forwardHealth) {
+      let how: string;
+      if (given) {
+        healthUrls[target.app] = given;
+        how = 'option';
+      } else if (ownPort && forwardHealth) {
         const opened = await forwardHealth(target.app);
         forwards.push(opened);
-        health = `${opened.url} (port-forward to the health port)`;
-      } else health = `${urls[target.app]} (${ownPort ? 'its own URL: its chart has a health port, but neither --health-url nor port-forward was given' : 'its own URL'})`;
-      healthUrls[target.app] = health.split(' ')[0];
-      log(`${target.app}: ${urls[target.app]} (${target.source})${target.app === entry ? ' — entry' : ''}; health ${health}`);
+        healthUrls[target.app] = opened.url;
+        how = 'port-forward to the health port';
+      } else {
+        healthUrls[target.app] = urls[target.app];
+        how = ownPort ? 'its own URL: its chart has a health port, but neither --health-url nor port-forward was given' : 'its own URL';
+      }
+      log(`${target.app}: ${urls[target.app]} (${target.source})${target.app === entry ? ' — entry' : ''}; health ${healthUrls[target.app]} (${how})`);
     }
     results = await runSmoke(smokeChecks(options.apps, options.http), { urls, healthUrls, entry, found: {} }, options.policy, log);
   } finally {

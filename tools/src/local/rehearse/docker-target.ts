@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
+import { CliError, ExitCode } from '../../cli/errors';
 import { parseManifests } from '../../charts/manifests';
 import { type PodSpec, podTemplates } from '../../charts/pod-templates';
 import type { HelmResult } from '../../helm/run';
@@ -224,15 +225,11 @@ export class DockerDeployTarget implements HelmRunner {
       });
   }
 
-  /** Each app's health endpoints: the health port of the container its Service routes to (smoke's readiness checks). */
-  healthUrls(): Record<string, string> {
-    const routes = this.routes();
-    const urls: Record<string, string> = {};
-    for (const app of this.options.ports.apps) {
-      const routed = routes[String(servicePort(this.options.ports, this.options.environment, app))];
-      if (routed !== undefined) urls[app] = `http://127.0.0.1:${containerHealthPort(routed)}`;
-    }
-    return urls;
+  /** The app's health endpoints (HEALTH_PORT): the health port of the container its Service routes to. */
+  healthUrl(app: string): string {
+    const routed = this.routes()[String(servicePort(this.options.ports, this.options.environment, app))];
+    if (routed === undefined) throw new CliError(`${app}: no container of it runs in ${this.options.environment}, so it has no health port to ask`, ExitCode.failed);
+    return `http://127.0.0.1:${containerHealthPort(routed)}`;
   }
 
   private routes(): Record<string, number> {

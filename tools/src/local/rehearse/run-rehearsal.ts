@@ -9,7 +9,7 @@ import type { DigestFile } from '../../charts/digests';
 import { environments as allEnvironments, findChart, type Environment } from '../../charts/layout';
 import { failedOutcomes, verifyChart } from '../../charts/verify';
 import { deployRelease, rollbackEnvironment } from '../../deploy/converge';
-import { pinnedHelmRunner } from '../../deploy/helm-runner';
+import { type HelmRunner, pinnedHelmRunner } from '../../deploy/helm-runner';
 import { defaultHelm } from '../../helm/binary';
 import { convergeSettings } from '../../deploy/settings';
 import { shipyardCacheDir } from '../../images/cache-dir';
@@ -17,8 +17,7 @@ import { registryStatus } from '../registry/registry-server';
 import { parseRegistryAddress, registryLayout } from '../registry/registry-settings';
 import { loadDeployableApps } from '../../release/deployable-apps';
 import { parseReleaseRef } from '../../release/release-ref';
-import { portForward } from '../../smoke/port-forward';
-import { chartHealthPort } from '../../smoke/targets';
+import { type PortForward, portForward } from '../../smoke/port-forward';
 import { smokeEnvironment } from '../../smoke/smoke-step';
 import { docker, exec, lastLines } from './docker-cli';
 import { DockerDeployTarget } from './docker-target';
@@ -127,7 +126,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const ports = portLayout(options.portBase, appNames);
   // The Nx stage is the verify job: it gets the caller's environment, not the registry settings of the later stages.
   const verifyEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
-  const env = { ...process.env, SHIPYARD_REGISTRY: registry, SHIPYARD_BASE_REGISTRY: registry, SHIPYARD_REGISTRY_CA: layout.certFile, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+  const env = { ...verifyEnv, SHIPYARD_REGISTRY: registry, SHIPYARD_BASE_REGISTRY: registry, SHIPYARD_REGISTRY_CA: layout.certFile };
   // The commands run in this process (see `shipyard` below) read the same settings.
   Object.assign(process.env, { SHIPYARD_REGISTRY: env.SHIPYARD_REGISTRY, SHIPYARD_BASE_REGISTRY: env.SHIPYARD_BASE_REGISTRY, SHIPYARD_REGISTRY_CA: env.SHIPYARD_REGISTRY_CA, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' });
   const outcome: RehearsalOutcome = {
@@ -310,18 +309,30 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       const settings = await convergeSettings({ env: environment, timeout: '5m', namespace: options.namespace, registry, caFile: [layout.certFile] }, (line) => log(`[deploy] ${line}`));
       // The Secret the environment's values name (charts/environments/<env>.yaml), as on the cluster.
       const secret = connectionStringSecret(environment);
-      const helm = kube ? clusterHelm(pinnedHelmRunner({ log }), kube.access, kube.valuesFile) : new DockerDeployTarget({
-        workspace: workspaceId(root),
-        environment,
-        namespace: options.namespace,
-        ports,
-        stateDir: paths.envDir(environment),
-        routesFile: paths.routesFile,
-        secrets: { [`${secret.name}/${secret.key}`]: telemetry.connectionString },
-        extraCaFile: telemetry.caFile,
-        helm: pinnedHelmRunner({ log }),
-        log: (line) => log(`[containers] ${line}`),
-      });
+      // Deploy's helm, and where smoke reaches a health port no Service exposes (the storefront's):
+      // one of the pods through kubectl in a cluster, the routed container here.
+      let helm: HelmRunner;
+      let forwardHealth: (app: string) => Promise<PortForward>;
+      if (kube) {
+        const cluster = kube;
+        helm = clusterHelm(pinnedHelmRunner({ log }), cluster.access, cluster.valuesFile);
+        forwardHealth = (app) => portForward(app, { namespace: cluster.namespace, target: 'health', kubectl: cluster.kubectl, ...cluster.access });
+      } else {
+        const containers = new DockerDeployTarget({
+          workspace: workspaceId(root),
+          environment,
+          namespace: options.namespace,
+          ports,
+          stateDir: paths.envDir(environment),
+          routesFile: paths.routesFile,
+          secrets: { [`${secret.name}/${secret.key}`]: telemetry.connectionString },
+          extraCaFile: telemetry.caFile,
+          helm: pinnedHelmRunner({ log }),
+          log: (line) => log(`[containers] ${line}`),
+        });
+        helm = containers;
+        forwardHealth = async (app) => ({ url: containers.healthUrl(app), close: () => undefined });
+      }
       const converge = { ...settings, helm };
       await stage(`deploy ${environment}`, async () => {
         const report = await deployRelease(parseReleaseRef(outcome.sha), converge);
@@ -341,10 +352,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
           apps: appNames,
           urls,
           portForward: false,
-          // The health ports no Service exposes (the storefront's): the routed container's here, a pod's through kubectl in a cluster.
-          ...(helm instanceof DockerDeployTarget
-            ? { healthUrls: Object.fromEntries(Object.entries(helm.healthUrls()).filter(([app]) => chartHealthPort(app, environment) !== undefined)) }
-            : { forwardHealth: (app: string) => portForward(app, { namespace: kube?.namespace ?? options.namespace, target: 'health', kubectl: kube?.kubectl, ...kube?.access }) }),
+          forwardHealth,
           namespace: options.namespace,
           policy: { attempts: options.smokeAttempts, intervalMs: 2000 },
           http: { requestTimeoutMs: 5000 },
