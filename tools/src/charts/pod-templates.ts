@@ -48,6 +48,11 @@ export interface PodSpec {
   topologySpreadConstraints?: { topologyKey: string }[];
 }
 
+/** A port as a probe or a Service's targetPort names it (a container port's name, or a number) → its number; undefined for a name the container does not declare. */
+export function containerPortNumber(container: Container, port: number | string | undefined): number | undefined {
+  return typeof port === 'number' ? port : container.ports?.find((declared) => declared.name === port)?.containerPort;
+}
+
 export interface PodTemplate {
   /** Kind/name of the workload holding the template. */
   owner: string;

@@ -1,5 +1,5 @@
 import { describeObject, type Finding, type K8sObject } from './manifests';
-import { allContainers, podTemplates, selectorMatches, type Container, type PodTemplate, type SecurityContext } from './pod-templates';
+import { allContainers, containerPortNumber, podTemplates, selectorMatches, type Container, type PodTemplate, type SecurityContext } from './pod-templates';
 
 export interface PolicyContext {
   /** When the render used the image step's digest file: the references every service container must use. */
@@ -239,16 +239,12 @@ const hardeningChecks: PolicyCheck[] = [
             .filter((pod) => selectorMatches(field<Record<string, string>>(service, 'spec', 'selector'), pod.labels))
             .flatMap((pod) =>
               (pod.spec.containers ?? []).flatMap((c) => {
-                // Both ends as the container declares them: a name and its number are the same port.
-                const sameAs = (value: unknown) => {
-                  const declared = (c.ports ?? []).find((p) => p.name === value || p.containerPort === value);
-                  return new Set<unknown>([value, declared?.name, declared?.containerPort].filter((v) => v !== undefined));
-                };
-                const targets = sameAs(target);
+                // Both ends as numbers where the container declares the name: `http` and 8080 are the same port.
+                const resolved = (port: number | string | undefined) => containerPortNumber(c, port) ?? port;
                 return (['startupProbe', 'readinessProbe', 'livenessProbe'] as const)
                   .filter((probe) => {
                     const probePort = field<number | string>(c[probe], 'httpGet', 'port');
-                    return probePort !== undefined && [...sameAs(probePort)].some((v) => targets.has(v));
+                    return probePort !== undefined && resolved(probePort) === resolved(target);
                   })
                   .map((probe) => ({
                     check: 'health-off-ingress',

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CliError, ExitCode } from '../../cli/errors';
-import type { Container, PodSpec, SecurityContext } from '../../charts/pod-templates';
+import { type Container, containerPortNumber, type PodSpec, type SecurityContext } from '../../charts/pod-templates';
 
 /** What the container stand-in needs besides the rendered pod spec. */
 export interface RunContext {
@@ -131,7 +131,7 @@ export function containerEnv(container: Container, ctx: RunContext, name: string
 
 /** The loopback port a probe's port (a container port's name or number) became: PORT's or HEALTH_PORT's. */
 export function probePort(container: Container, port: number | string | undefined, ctx: Pick<RunContext, 'app' | 'port' | 'healthPort'>): number {
-  const declared = (container.ports ?? []).find((p) => p.name === port || p.containerPort === port)?.containerPort ?? (typeof port === 'number' ? port : undefined);
+  const declared = containerPortNumber(container, port);
   const envValue = (name: string) => container.env?.find((entry) => entry.name === name)?.value;
   if (declared !== undefined && String(declared) === envValue('HEALTH_PORT')) return ctx.healthPort;
   if (declared !== undefined && String(declared) === String(container.ports?.[0]?.containerPort ?? envValue('PORT'))) return ctx.port;
