@@ -24,6 +24,7 @@ function printStatus(status: RegistryStatus, json: boolean): void {
       `ca:       ${status.caFile}`,
       `data:     ${status.dataDir}`,
       `log:      ${status.logFile}`,
+      `login:    ${status.credentialFile} (user and password; \`registry up\` logs Docker in with it)`,
       `hint:     export NODE_EXTRA_CA_CERTS=${status.caFile}   # Node clients (Azure registry SDK) trust the registry`,
       `          docker push/pull ${status.address}/<name>:<tag> works as is (Docker treats 127.0.0.0/8 as insecure)`,
       '',
@@ -39,13 +40,13 @@ function resolve(raw: unknown) {
 
 export function registryCommand(): Command {
   const registry = new Command('registry').description(
-    "A local OCI registry (Debian's docker-registry) over HTTPS on loopback; data and certificate under ~/.cache/shipyard/registry (SHIPYARD_CACHE).",
+    "A local OCI registry (Debian's docker-registry) over HTTPS on loopback with a login (htpasswd); data, certificate and credential under ~/.cache/shipyard/registry (SHIPYARD_CACHE).",
   );
   const addressOption = ['--address <ip:port>', 'loopback address to listen on', defaultRegistryAddress] as const;
 
   registry
     .command('up')
-    .description('Start the registry (idempotent: does nothing when it already answers). Creates the self-signed certificate once.')
+    .description('Start the registry (idempotent: keeps one that already answers with the current configuration) and log Docker in to it. Creates the self-signed certificate and the login once.')
     .option(...addressOption)
     .option('--dry-run', 'say what would happen, change nothing')
     .option('--json', 'print the resulting status as JSON')
@@ -57,12 +58,12 @@ export function registryCommand(): Command {
 
   registry
     .command('down')
-    .description('Stop the registry started by `registry up` (data and certificate are kept).')
+    .description('Stop the registry started by `registry up` and log Docker out of it (data, certificate and login are kept).')
     .option(...addressOption)
     .option('--dry-run', 'say what would happen, change nothing')
     .action(async (raw) => {
-      const { options, layout } = resolve(raw);
-      await stopRegistry(layout, progress, { dryRun: options.dryRun });
+      const { options, address, layout } = resolve(raw);
+      await stopRegistry(address, layout, progress, { dryRun: options.dryRun });
     });
 
   registry

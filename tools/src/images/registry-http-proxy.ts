@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
+import { basicAuthorization, dockerCredential } from './docker-login';
 
 /**
  * A plain-HTTP front for the local HTTPS registry, on loopback, counting the bytes it serves.
@@ -10,7 +11,9 @@ import type net from 'node:net';
  * change that for 127.0.0.0/8), while the local registry serves HTTPS only, so a BuildKit pull
  * from 127.0.0.1:5000 gets `400 Bad Request`. Through this front the same registry answers it,
  * and what a build downloaded is measured on the wire. Hosted agents reach ACR over HTTPS and
- * need none of this.
+ * need none of this. The front signs requests in with Docker's login to the registry (an engine
+ * pulling from the front's own address has none), so it serves anonymous clients: it listens on
+ * loopback only, for the length of one benchmark or test.
  */
 export interface RegistryHttpProxy {
   /** host:port to use in image references instead of the registry's. */
@@ -24,6 +27,8 @@ export async function startRegistryHttpProxy(registry: string): Promise<Registry
   const [host, portText] = registry.split(':');
   if (!host.startsWith('127.')) throw new Error(`the registry proxy fronts loopback registries only, not ${registry}`);
   let served = 0;
+  const credential = await dockerCredential(registry);
+  const authorization = credential ? basicAuthorization(credential) : undefined;
   // Its own agent, so that closing the front also closes its keep-alive connections upstream.
   const agent = new https.Agent({ keepAlive: true });
   const sockets = new Set<net.Socket>();
@@ -34,7 +39,7 @@ export async function startRegistryHttpProxy(registry: string): Promise<Registry
         port: Number(portText ?? 443),
         method: request.method,
         path: request.url,
-        headers: { ...request.headers, host: registry },
+        headers: { ...request.headers, host: registry, ...(authorization && !request.headers.authorization ? { authorization } : {}) },
         agent,
         // Our own registry's self-signed certificate for 127.0.0.1, on loopback.
         rejectUnauthorized: false,

@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import { ContainerRegistryContentClient } from '@azure/container-registry';
 import { CliError, ExitCode } from '../cli/errors';
 import { shipyardCacheDir } from '../images/cache-dir';
+import { basicAuthorization, dockerCredential } from '../images/docker-login';
 import { azureCredential } from './azure-credential';
 import { defaultRegistryAddress, registryLayout } from '../local/registry/registry-settings';
 
@@ -44,7 +45,7 @@ export function registryHost(registry: string): string {
   return bracketed ? bracketed[1] : registry.replace(/:\d+$/, '');
 }
 
-/** Loopback registries (the local one, the tests') are used without credentials. */
+/** Loopback registries (the local one, the tests') sign in with Docker's login, not Azure AD. */
 export function isLoopbackRegistry(registry: string): boolean {
   const host = registryHost(registry);
   if (host === 'localhost') return true;
@@ -91,6 +92,24 @@ export function caFilesFor(registry: string, given: readonly string[], env: Node
   return [...new Set([...given, ...fromEnv, ...(needsLocal ? [local] : [])])];
 }
 
+/**
+ * A pipeline policy that signs every request of one client in with the Basic credential
+ * Docker's config holds for the registry (`docker login`, which `shipyard registry up` runs),
+ * read once on first use. A registry with no login there is asked anonymously and answers 401.
+ */
+function dockerLoginPolicy(registry: string): PipelinePolicy {
+  let authorization: Promise<string | undefined> | undefined;
+  return {
+    name: 'shipyardDockerLogin',
+    async sendRequest(request, next) {
+      authorization ??= dockerCredential(registry).then((credential) => (credential ? basicAuthorization(credential) : undefined));
+      const value = await authorization;
+      if (value) request.headers.set('authorization', value);
+      return next(request);
+    },
+  };
+}
+
 export interface ConnectOptions {
   /** Credential for non-loopback registries; default azureCredential() (AzureCliCredential in a pipeline, DefaultAzureCredential elsewhere). */
   credential?: TokenCredential;
@@ -99,24 +118,27 @@ export interface ConnectOptions {
   caCertificates?: readonly string[];
 }
 
-/** A content-client factory for the registry: anonymous on loopback, Azure AD everywhere else. */
+/** A content-client factory for the registry: Docker's login on loopback, Azure AD everywhere else. */
 export function connectRegistry(registry: string, options: ConnectOptions = {}): RegistryClient {
   let credential: TokenCredential | undefined = options.credential;
-  if (!credential && !isLoopbackRegistry(registry)) {
+  const loopback = !credential && isLoopbackRegistry(registry);
+  if (!credential && !loopback) {
     credential = azureCredential(options.log);
   }
   const endpoint = `https://${registry}`;
-  const trust = options.caCertificates && options.caCertificates.length > 0 ? trustPolicy(options.caCertificates) : undefined;
+  const policies: NonNullable<ClientOptions['additionalPolicies']> = [];
+  if (options.caCertificates && options.caCertificates.length > 0) policies.push({ policy: trustPolicy(options.caCertificates), position: 'perCall' });
+  if (loopback) policies.push({ policy: dockerLoginPolicy(registry), position: 'perCall' });
   const clients = new Map<string, ContentClient>();
   return {
     registry,
     content(repository) {
       let client = clients.get(repository);
       if (!client) {
-        // The SDK types the credential as required; a plain registry is read and written anonymously.
+        // The SDK types the credential as required; a loopback registry signs in through the Docker-login policy instead.
         client = new ContainerRegistryContentClient(endpoint, repository, credential as TokenCredential, {
           retryOptions: { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 2000 },
-          additionalPolicies: trust ? [{ policy: trust, position: 'perCall' }] : [],
+          additionalPolicies: policies,
         });
         clients.set(repository, client);
       }
@@ -153,6 +175,12 @@ export function registryError(error: unknown, registry: string, doing: string): 
   }
   if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code)) {
     return new CliError(`${doing}: cannot reach https://${registry} (${code}); is the registry up? (\`npx shipyard registry up\` for the local one)`, ExitCode.environment);
+  }
+  if ((rest.statusCode === 401 || rest.statusCode === 403) && isLoopbackRegistry(registry)) {
+    return new CliError(
+      `${doing}: https://${registry} answered ${rest.statusCode}: Docker has no valid login to it; \`npx shipyard registry up\` logs Docker in to the local registry`,
+      ExitCode.environment,
+    );
   }
   if (rest.statusCode === 401 || rest.statusCode === 403) {
     return new CliError(

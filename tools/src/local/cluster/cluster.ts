@@ -7,6 +7,8 @@ import { CliError, ExitCode } from '../../cli/errors';
 import { defaultKubectl } from '../../helm/binary';
 import { runCommand } from '../../process/run-command';
 import { portFree } from '../loopback';
+import type { RegistryCredential } from '../../images/docker-login';
+import { registryCredential } from '../registry/registry-auth';
 import { registryLayout } from '../registry/registry-settings';
 import { type BuiltBinaries, ensureClusterBinaries } from './build';
 import { readPem, writeClusterPki } from './certificates';
@@ -24,6 +26,10 @@ import {
   renderKubeconfig,
   renderKubeletConfig,
   renderKubeProxyConfig,
+  renderCredentialProviderConfig,
+  renderCredentialProviderPlugin,
+  renderCredentialProviderResponse,
+  credentialProviderName,
   renderRegistryHosts,
 } from './config';
 import { cniBinDir, cniPluginNames, type PlatformFacts, preflightProblems, requiredCommands } from './preflight';
@@ -163,7 +169,7 @@ async function createNetns(layout: ClusterLayout): Promise<void> {
   await inNetns(layout, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1']);
 }
 
-function writeConfigs(layout: ClusterLayout, options: ClusterOptions, sandboxImage: string): void {
+function writeConfigs(layout: ClusterLayout, options: ClusterOptions, sandboxImage: string, registryLogin: RegistryCredential): void {
   const ca = readFileSync(path.join(layout.pki, 'ca.crt'), 'utf8');
   const internal = `https://127.0.0.1:${clusterNetwork.apiPort}`;
   const identities: Array<[string, string, string]> = [
@@ -196,6 +202,9 @@ function writeConfigs(layout: ClusterLayout, options: ClusterOptions, sandboxIma
   const registryCa = registryLayout(options.cacheDir).certFile;
   mkdirSync(path.join(layout.registryHostsDir, options.registry), { recursive: true });
   writeFileSync(path.join(layout.registryHostsDir, options.registry, 'hosts.toml'), renderRegistryHosts(options.registry, registryCa));
+  writeFileSync(cfg('credential-provider.yaml'), renderCredentialProviderConfig(options.registry));
+  writeFileSync(layout.credentialProviderResponse, renderCredentialProviderResponse(options.registry, registryLogin), { mode: 0o600 });
+  writeFileSync(path.join(layout.credentialProviderBinDir, credentialProviderName), renderCredentialProviderPlugin(layout.credentialProviderResponse), { mode: 0o700 });
 }
 
 function readTunables(): Record<string, string> {
@@ -233,10 +242,12 @@ export async function clusterUp(options: ClusterOptions, facts?: PlatformFacts):
     throw new CliError(`cluster "${options.name}" is already up (or was not taken down): run \`shipyard cluster status\` or \`shipyard cluster down --name ${options.name}\``, ExitCode.environment);
   }
   if (!(await portFree(options.apiPort))) throw new CliError(`127.0.0.1:${options.apiPort} is taken: pass --api-port`, ExitCode.environment);
+  // The node pulls with the local registry's login: without one (no \`registry up\` yet) no pod could start.
+  const registryLogin = registryCredential(registryLayout(options.cacheDir));
   const binaries = await ensureClusterBinaries(options.cacheDir, log);
   const kubectl = await defaultKubectl(log);
   const started = Date.now();
-  for (const dir of [layout.pki, layout.etcdData, layout.logs, layout.pids, layout.kubeletRoot, layout.containerdRoot, layout.containerdState, layout.cniConfDir, layout.registryHostsDir, layout.configs]) {
+  for (const dir of [layout.pki, layout.etcdData, layout.logs, layout.pids, layout.kubeletRoot, layout.containerdRoot, layout.containerdState, layout.cniConfDir, layout.registryHostsDir, layout.credentialProviderBinDir, layout.configs]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   const pauseBinary = binaries.path('pause');
@@ -248,7 +259,7 @@ export async function clusterUp(options: ClusterOptions, facts?: PlatformFacts):
     await createNetns(layout);
     log('certificates and configuration');
     await writeClusterPki(layout.pki);
-    writeConfigs(layout, options, sandboxImage);
+    writeConfigs(layout, options, sandboxImage, registryLogin);
     const args = componentArgs(layout);
     const netns = layout.netns;
     const daemon = (name: string, command: string, commandArgs: string[], inside = true): { name: string; pid: number } => {

@@ -41,6 +41,9 @@ export interface ClusterLayout {
   containerdSocket: string;
   cniConfDir: string;
   registryHostsDir: string;
+  /** The kubelet's image credential provider: its plugin folder and the answer the plugin gives. */
+  credentialProviderBinDir: string;
+  credentialProviderResponse: string;
   configs: string;
   /** kubeconfigs by identity, server https://127.0.0.1:<apiPort> inside the namespace. */
   internalKubeconfig: (identity: string) => string;
@@ -72,6 +75,8 @@ export function clusterLayout(cacheDir: string, name: string): ClusterLayout {
     containerdSocket: path.join(root, 'containerd', 'containerd.sock'),
     cniConfDir: path.join(root, 'cni'),
     registryHostsDir: path.join(root, 'containerd', 'hosts'),
+    credentialProviderBinDir: path.join(root, 'credential-provider', 'bin'),
+    credentialProviderResponse: path.join(root, 'credential-provider', 'response.json'),
     configs: path.join(root, 'config'),
     internalKubeconfig: (identity: string) => path.join(root, 'config', `${identity}.kubeconfig`),
     adminKubeconfig: path.join(root, 'admin.kubeconfig'),
@@ -228,6 +233,39 @@ export function renderRegistryHosts(registry: string, caFile: string): string {
   return [`server = "https://${registry}"`, '', `[host."https://${registry}"]`, '  capabilities = ["pull", "resolve"]', `  ca = ${JSON.stringify(caFile)}`, ''].join('\n');
 }
 
+/** The provider's name: the kubelet runs the executable of that name in its plugin folder. */
+export const credentialProviderName = 'shipyard-registry-login';
+const credentialProviderApi = 'credentialprovider.kubelet.k8s.io/v1';
+
+/**
+ * How the node signs in to the registry, as an AKS node does: not with imagePullSecrets in the
+ * workloads but through a kubelet image credential provider (AKS's acr-credential-provider hands
+ * out the kubelet identity's ACR token; this one hands out the local registry's login). See
+ * https://kubernetes.io/docs/tasks/administer-cluster/kubelet-credential-provider/ and
+ * https://learn.microsoft.com/en-us/azure/container-registry/authenticate-kubernetes-options.
+ */
+export function renderCredentialProviderConfig(registry: string): string {
+  return stringify({
+    apiVersion: 'kubelet.config.k8s.io/v1',
+    kind: 'CredentialProviderConfig',
+    providers: [{ name: credentialProviderName, matchImages: [registry], defaultCacheDuration: '10m', apiVersion: credentialProviderApi }],
+  });
+}
+
+/** The CredentialProviderResponse the plugin prints: the registry's login, cached per registry. */
+export function renderCredentialProviderResponse(registry: string, credential: { username: string; password: string }): string {
+  return `${JSON.stringify({ apiVersion: credentialProviderApi, kind: 'CredentialProviderResponse', cacheKeyType: 'Registry', cacheDuration: '10m', auth: { [registry]: credential } })}\n`;
+}
+
+/**
+ * The plugin: it reads the kubelet's CredentialProviderRequest (one image of the matched
+ * registry, so there is nothing to choose) and prints the response written at \`up\`.
+ */
+export function renderCredentialProviderPlugin(responseFile: string): string {
+  const quoted = `'${responseFile.replace(/'/g, `'\\''`)}'`;
+  return ['#!/bin/sh', `# ${credentialProviderName}: kubelet image credential provider of the local cluster.`, 'cat >/dev/null', `exec cat ${quoted}`, ''].join('\n');
+}
+
 /**
  * CoreDNS answers cluster.local from the API server on the node address; with no `forward`
  * plugin every other name fails, so pods resolve nothing outside the cluster.
@@ -354,6 +392,8 @@ export function componentArgs(layout: ClusterLayout): ComponentArgs {
     scheduler: ['--kubeconfig', layout.internalKubeconfig('scheduler'), '--authentication-kubeconfig', layout.internalKubeconfig('scheduler'), '--authorization-kubeconfig', layout.internalKubeconfig('scheduler'), '--bind-address', '127.0.0.1', '--leader-elect=false'],
     kubelet: [
       '--config', cfg('kubelet.yaml'),
+      '--image-credential-provider-config', cfg('credential-provider.yaml'),
+      '--image-credential-provider-bin-dir', layout.credentialProviderBinDir,
       '--kubeconfig', layout.internalKubeconfig('kubelet'),
       '--root-dir', layout.kubeletRoot,
       '--hostname-override', nodeName,

@@ -4,6 +4,8 @@ import https from 'node:https';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ExitCode } from '../../cli/errors';
+import { basicAuthorization, dockerLogin, dockerLogout } from '../../images/docker-login';
+import { ensureRegistryCredential, storedRegistryCredential } from './registry-auth';
 import { ensureRegistryCertificate } from './registry-tls';
 import { type RegistryAddress, type RegistryLayout, registryUrl, renderRegistryConfig } from './registry-settings';
 
@@ -13,17 +15,29 @@ export interface RegistryStatus {
   address: string;
   pid: number | null;
   caFile: string;
+  credentialFile: string;
   dataDir: string;
   logFile: string;
 }
 
 type Log = (line: string) => void;
 
-/** Answers whether the registry API at `address` responds 200 over TLS verified against our CA. */
-export function probeRegistry(address: RegistryAddress, caPem: string, timeoutMs = 1000): Promise<boolean> {
+/**
+ * Answers whether the registry API at `address` responds 200 over TLS verified against our CA,
+ * signed in with `authorization` (a Basic header) when given.
+ */
+export function probeRegistry(address: RegistryAddress, caPem: string, authorization?: string, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const request = https.get(
-      { host: address.host, port: address.port, path: '/v2/', ca: caPem, timeout: timeoutMs, agent: false },
+      {
+        host: address.host,
+        port: address.port,
+        path: '/v2/',
+        ca: caPem,
+        timeout: timeoutMs,
+        agent: false,
+        headers: authorization ? { authorization } : {},
+      },
       (response) => {
         response.resume();
         resolve(response.statusCode === 200);
@@ -65,16 +79,23 @@ function readCa(layout: RegistryLayout): string {
   return fs.existsSync(layout.certFile) ? fs.readFileSync(layout.certFile, 'utf8') : '';
 }
 
+/** The Basic header of the registry's own credential, or undefined before the first `up` made one. */
+function ownAuthorization(layout: RegistryLayout): string | undefined {
+  const credential = storedRegistryCredential(layout);
+  return credential ? basicAuthorization(credential) : undefined;
+}
+
 export async function registryStatus(address: RegistryAddress, layout: RegistryLayout): Promise<RegistryStatus> {
   const pid = ownedRegistryPid(layout);
   const ca = readCa(layout);
-  const running = pid !== null && ca !== '' && (await probeRegistry(address, ca));
+  const running = pid !== null && ca !== '' && (await probeRegistry(address, ca, ownAuthorization(layout)));
   return {
     running,
     url: registryUrl(address),
     address: address.hostPort,
     pid: running ? pid : null,
     caFile: layout.certFile,
+    credentialFile: layout.credentialFile,
     dataDir: layout.dataDir,
     logFile: layout.logFile,
   };
@@ -86,8 +107,9 @@ function logTail(layout: RegistryLayout): string {
 }
 
 /**
- * Starts Debian's docker-registry on `address` over HTTPS, unless ours already answers
- * there. Data, certificate, config, log and pid file live under `layout.root`.
+ * Starts Debian's docker-registry on `address` over HTTPS, unless ours already answers there
+ * with the configuration this version writes (one started with another is restarted), and logs
+ * Docker in to it. Data, certificate, credential, config, log and pid file live under `layout.root`.
  */
 export async function startRegistry(
   address: RegistryAddress,
@@ -95,10 +117,22 @@ export async function startRegistry(
   log: Log,
   options: { dryRun?: boolean } = {},
 ): Promise<RegistryStatus> {
-  const current = await registryStatus(address, layout);
-  if (current.running) {
+  let current = await registryStatus(address, layout);
+  const config = renderRegistryConfig(address, layout);
+  const configCurrent = fs.existsSync(layout.configFile) && fs.readFileSync(layout.configFile, 'utf8') === config;
+  if (current.running && configCurrent) {
     log(`registry already running at ${current.url} (pid ${current.pid})`);
+    if (!options.dryRun) await loginDocker(address, layout, log);
     return current;
+  }
+  if (current.running) {
+    if (options.dryRun) {
+      log(`would restart the registry (pid ${current.pid}): its configuration changed`);
+      return current;
+    }
+    log(`restarting the registry (pid ${current.pid}): its configuration changed`);
+    await stopRegistry(address, layout, log);
+    current = await registryStatus(address, layout);
   }
   if (ownedRegistryPid(layout) !== null) {
     throw new CliError(
@@ -115,7 +149,9 @@ export async function startRegistry(
   }
   fs.mkdirSync(layout.dataDir, { recursive: true });
   if (await ensureRegistryCertificate(layout, address.host)) log(`created self-signed certificate ${layout.certFile}`);
-  fs.writeFileSync(layout.configFile, renderRegistryConfig(address, layout));
+  const { credential, created } = ensureRegistryCredential(layout);
+  if (created) log(`created the registry's login (user ${credential.username}) in ${layout.credentialFile}`);
+  fs.writeFileSync(layout.configFile, config);
 
   const logFd = fs.openSync(layout.logFile, 'a');
   const child = spawn('docker-registry', ['serve', layout.configFile], {
@@ -143,9 +179,10 @@ export async function startRegistry(
     if (exitCode !== null) {
       throw new CliError(`docker-registry exited with ${exitCode} during start-up:\n${logTail(layout)}`, ExitCode.environment);
     }
-    if (await probeRegistry(address, ca)) {
+    if (await probeRegistry(address, ca, basicAuthorization(credential))) {
       fs.writeFileSync(layout.pidFile, `${child.pid}\n`);
       log(`registry started at ${registryUrl(address)} (pid ${child.pid})`);
+      await loginDocker(address, layout, log);
       return registryStatus(address, layout);
     }
   }
@@ -153,8 +190,17 @@ export async function startRegistry(
   throw new CliError(`docker-registry did not answer on ${registryUrl(address)} within 15 s:\n${logTail(layout)}`, ExitCode.environment);
 }
 
-/** Stops our registry (SIGTERM, then SIGKILL after 5 s). Data and certificate stay. */
-export async function stopRegistry(layout: RegistryLayout, log: Log, options: { dryRun?: boolean } = {}): Promise<void> {
+/**
+ * Docker's login to the registry (password on stdin), where docker, buildx, helm and skopeo
+ * read it, as they read the one `az acr login` stores in the pipeline.
+ */
+async function loginDocker(address: RegistryAddress, layout: RegistryLayout, log: Log): Promise<void> {
+  await dockerLogin(address.hostPort, ensureRegistryCredential(layout).credential);
+  log(`docker logged in to ${address.hostPort}`);
+}
+
+/** Stops our registry (SIGTERM, then SIGKILL after 5 s) and removes Docker's login to it. Data, certificate and credential stay. */
+export async function stopRegistry(address: RegistryAddress, layout: RegistryLayout, log: Log, options: { dryRun?: boolean } = {}): Promise<void> {
   const pid = ownedRegistryPid(layout);
   if (pid === null) {
     if (fs.existsSync(layout.pidFile) && !options.dryRun) fs.rmSync(layout.pidFile);
@@ -170,5 +216,6 @@ export async function stopRegistry(layout: RegistryLayout, log: Log, options: { 
   while (ownedRegistryPid(layout) === pid && Date.now() < deadline) await sleep(100);
   if (ownedRegistryPid(layout) === pid) process.kill(pid, 'SIGKILL');
   fs.rmSync(layout.pidFile, { force: true });
+  await dockerLogout(address.hostPort);
   log(`registry stopped (pid ${pid}); data kept in ${layout.dataDir}`);
 }

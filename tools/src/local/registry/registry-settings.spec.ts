@@ -23,6 +23,7 @@ describe('registry config', () => {
   const config = parse(renderRegistryConfig(parseRegistryAddress('127.0.0.1:5000'), layout)) as {
     storage: { filesystem: { rootdirectory: string }; delete: { enabled: boolean } };
     http: { addr: string; relativeurls: boolean; tls: { certificate: string; key: string } };
+    auth?: { htpasswd?: { realm: string; path: string } };
   };
 
   it('keeps data, certificate and state under the cache folder', () => {
@@ -34,6 +35,8 @@ describe('registry config', () => {
       configFile: '/cache/registry/config.yml',
       pidFile: '/cache/registry/registry.pid',
       logFile: '/cache/registry/registry.log',
+      credentialFile: '/cache/registry/auth/credential.json',
+      htpasswdFile: '/cache/registry/auth/htpasswd',
     });
     expect(config.storage.filesystem.rootdirectory).toBe('/cache/registry/data');
   });
@@ -45,5 +48,9 @@ describe('registry config', () => {
       tls: { certificate: layout.certFile, key: layout.keyFile },
     });
     expect(config.storage.delete.enabled).toBe(true);
+  });
+
+  it('asks every request to sign in against the htpasswd file beside the credential', () => {
+    expect(config.auth).toEqual({ htpasswd: { realm: 'shipyard-registry', path: layout.htpasswdFile } });
   });
 });

@@ -38,6 +38,10 @@ export interface RegistryLayout {
   configFile: string;
   pidFile: string;
   logFile: string;
+  /** The one user's password (JSON, mode 0600), from which the login of every client is made. */
+  credentialFile: string;
+  /** Its bcrypt hash, which docker-registry checks each request against. */
+  htpasswdFile: string;
 }
 
 export function registryLayout(cacheDir: string): RegistryLayout {
@@ -50,6 +54,8 @@ export function registryLayout(cacheDir: string): RegistryLayout {
     configFile: path.join(root, 'config.yml'),
     pidFile: path.join(root, 'registry.pid'),
     logFile: path.join(root, 'registry.log'),
+    credentialFile: path.join(root, 'auth', 'credential.json'),
+    htpasswdFile: path.join(root, 'auth', 'htpasswd'),
   };
 }
 
@@ -60,7 +66,9 @@ export function registryUrl(address: RegistryAddress): string {
 /**
  * The distribution (docker-registry 2.8) configuration. Relative upload URLs and TLS are
  * what the Azure registry SDK needs (it refuses http:// and follows Location headers as
- * given); deletes are enabled so promotion/cleanup steps can remove manifests.
+ * given); deletes are enabled so promotion/cleanup steps can remove manifests. Every request
+ * must sign in (htpasswd, Basic over TLS), as every request to ACR must: a process on the
+ * machine that has not been handed the login can neither read nor overwrite nor delete images.
  */
 export function renderRegistryConfig(address: RegistryAddress, layout: RegistryLayout): string {
   return stringify({
@@ -76,5 +84,6 @@ export function renderRegistryConfig(address: RegistryAddress, layout: RegistryL
       tls: { certificate: layout.certFile, key: layout.keyFile },
       headers: { 'X-Content-Type-Options': ['nosniff'] },
     },
+    auth: { htpasswd: { realm: 'shipyard-registry', path: layout.htpasswdFile } },
   });
 }

@@ -7,6 +7,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { basicAuthorization, dockerConfigDir, dockerCredential } from '../../images/docker-login';
 import { runCommand } from '../../process/run-command';
 import { freePort } from '../../images/testing/containers';
 import { workspaceRoot } from '../../workspace/root';
@@ -32,10 +33,10 @@ async function status(): Promise<Status> {
   return JSON.parse(result.stdout) as Status;
 }
 
-function get(url: string, ca?: string): Promise<{ status?: number; error?: string }> {
+function get(url: string, ca?: string, authorization?: string): Promise<{ status?: number; error?: string }> {
   return new Promise((resolve) => {
     https
-      .get(url, { ca, agent: false, timeout: 2000 }, (response) => {
+      .get(url, { ca, agent: false, timeout: 2000, headers: authorization ? { authorization } : {} }, (response) => {
         response.resume();
         resolve({ status: response.statusCode });
       })
@@ -46,7 +47,11 @@ function get(url: string, ca?: string): Promise<{ status?: number; error?: strin
 beforeAll(async () => {
   cache = fs.mkdtempSync(path.join(os.tmpdir(), 'shipyard-registry-'));
   address = `127.0.0.1:${await freePort()}`;
+  // `registry up` logs Docker in: into a Docker config of this test's own, not the user's.
+  process.env.DOCKER_CONFIG = path.join(cache, 'docker');
 });
+
+const credentialFile = () => path.join(cache, 'registry', 'auth', 'credential.json');
 
 afterAll(async () => {
   await shipyard('down', '--address', address);
@@ -67,9 +72,41 @@ describe('shipyard registry', () => {
     const ca = fs.readFileSync(current.caFile, 'utf8');
     expect(certificateCovers(ca, '127.0.0.1')).toBe(true);
     expect(certificateCovers(ca, '127.0.0.9')).toBe(false);
-    expect(await get(`${current.url}/v2/`, ca)).toEqual({ status: 200 });
+    const login = await dockerCredential(address);
+    expect(login).not.toBeNull();
+    expect(await get(`${current.url}/v2/`, ca, basicAuthorization(login!))).toEqual({ status: 200 });
     // Without the CA, TLS verification fails: the registry is really serving our certificate.
     expect((await get(`${current.url}/v2/`)).error).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
+  });
+
+  it('answers nobody who has not signed in, and logs Docker in with the one credential it keeps (mode 0600, bcrypt in htpasswd)', async () => {
+    const { url, caFile } = await status();
+    const ca = fs.readFileSync(caFile, 'utf8');
+    for (const route of ['/v2/', '/v2/_catalog', '/v2/shipyard-registry-test/tags/list']) expect(await get(`${url}${route}`, ca)).toEqual({ status: 401 });
+    expect(await get(`${url}/v2/`, ca, basicAuthorization({ username: 'shipyard', password: 'not-the-password' }))).toEqual({ status: 401 });
+
+    const stored = JSON.parse(fs.readFileSync(credentialFile(), 'utf8')) as { username: string; password: string };
+    expect(await dockerCredential(address)).toEqual(stored);
+    expect(stored.password.length).toBeGreaterThanOrEqual(32);
+    expect(fs.readFileSync(path.join(dockerConfigDir(), 'config.json'), 'utf8')).toContain(address);
+    for (const file of [credentialFile(), path.join(cache, 'registry', 'auth', 'htpasswd')]) expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const htpasswd = fs.readFileSync(path.join(cache, 'registry', 'auth', 'htpasswd'), 'utf8');
+    expect(htpasswd).toMatch(/^shipyard:\$2[aby]\$\d\d\$/);
+    expect(htpasswd).not.toContain(stored.password);
+  });
+
+  it('restarts a registry that runs with another configuration (one started before it had a login)', async () => {
+    const before = await status();
+    const configFile = path.join(cache, 'registry', 'config.yml');
+    const current = fs.readFileSync(configFile, 'utf8');
+    fs.writeFileSync(configFile, current.replace(/auth:[\s\S]*$/, ''));
+    const result = await shipyard('up', '--address', address);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('its configuration changed');
+    expect(fs.readFileSync(configFile, 'utf8')).toBe(current);
+    const after = await status();
+    expect(after.running).toBe(true);
+    expect(after.pid).not.toBe(before.pid);
   });
 
   it('is idempotent: a second up keeps the running registry', async () => {
@@ -96,11 +133,16 @@ describe('shipyard registry', () => {
   it('stops, keeps data and certificate, and starts again with the same certificate', async () => {
     const { caFile, dataDir } = await status();
     const certificate = fs.readFileSync(caFile, 'utf8');
+    const login = await dockerCredential(address);
     expect((await shipyard('down', '--address', address)).exitCode).toBe(0);
     expect(await status()).toMatchObject({ running: false, pid: null });
     expect(fs.existsSync(dataDir)).toBe(true);
+    // Docker's login to a registry that is down is removed with it...
+    expect(await dockerCredential(address)).toBeNull();
     expect((await shipyard('up', '--address', address)).exitCode).toBe(0);
     expect(fs.readFileSync(caFile, 'utf8')).toBe(certificate);
+    // ...and comes back the same: the credential is kept across restarts.
+    expect(await dockerCredential(address)).toEqual(login);
   });
 
   it('refuses a port another process holds, naming it', async () => {

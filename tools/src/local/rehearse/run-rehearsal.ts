@@ -214,10 +214,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
 
     // 3. images (the base images are pushed to the local registry, so it is made sure of first)
     const before = await registryStatus(address, layout);
-    if (!before.running) {
-      await shipyard(['registry', 'up', '--address', registry]);
-      state.registry = { address: registry, startedByRehearsal: true };
-    } else if (!state.registry || state.registry.address !== registry) state.registry = { address: registry, startedByRehearsal: false };
+    // Also when it runs: `registry up` makes sure of Docker's login to it (and restarts one whose configuration is out of date).
+    await shipyard(['registry', 'up', '--address', registry]);
+    if (!before.running) state.registry = { address: registry, startedByRehearsal: true };
+    else if (!state.registry || state.registry.address !== registry) state.registry = { address: registry, startedByRehearsal: false };
     writeState(paths, state);
     await stage('images', async () => {
       await shipyard(['images', 'base', '--registry', registry]);
