@@ -57,13 +57,15 @@ describe('summarise and targetsOf', () => {
 });
 
 describe('featureVariants', () => {
-  it('adds one feature per row, with the export stubbed until the exporter row', () => {
+  it('adds one feature per row, with the export stubbed until the exporter row, then prices OpenTelemetry\'s incoming instrumentation', () => {
     const rows = featureVariants();
-    expect(rows.map((r) => r.name).slice(0, 4)).toEqual(['off', 'SDK, every feature off', '+ http', '+ httpMetrics']);
+    expect(rows.map((r) => r.name).slice(0, 4)).toEqual(['off', 'SDK, every feature off', '+ http', '+ standardMetrics']);
     expect(rows[1].env['TELEMETRY_FEATURES']).toBe('none');
-    expect(rows[3].env['TELEMETRY_FEATURES']).toBe('http,httpMetrics');
+    expect(rows[3].env['TELEMETRY_FEATURES']).toBe('http,standardMetrics');
     const exporterRow = rows.findIndex((r) => r.name.startsWith('+ exporter'));
     expect(rows.slice(1, exporterRow).every((r) => r.stubExport)).toBe(true);
     expect(rows[exporterRow].stubExport).toBeUndefined();
+    expect(rows[exporterRow].env['TELEMETRY_FEATURES']).not.toContain('httpMetrics');
+    expect(rows[exporterRow + 1].env['TELEMETRY_FEATURES']).toBe(`${rows[exporterRow].env['TELEMETRY_FEATURES']},httpMetrics`);
   });
 });

@@ -40,7 +40,9 @@ export interface TelemetrySettings {
  * - http: incoming requests and outgoing http/https calls (requests, dependencies, correlation);
  * - httpMetrics: the http and undici instrumentations' own duration histograms
  *   (http.server/client.request.duration), recorded for every request whatever the sampling,
- *   and sent as custom metrics that repeat what standard metrics already give;
+ *   and sent as custom metrics that repeat what standard metrics already give; incoming requests
+ *   are then traced by OpenTelemetry's HttpInstrumentation (the one that records the server
+ *   histogram) instead of server-requests.ts;
  * - standardMetrics: the pre-aggregated request/dependency/exception rates behind the portal's
  *   overview charts and metric alerts;
  * - performanceCounters: process CPU, memory and request-rate counters (Metrics → Performance counters);

@@ -160,10 +160,13 @@ export function azureMonitorOptions(settings: TelemetrySettings, credential?: To
 const exporterUserAgent = 'azsdk-js-monitor-opentelemetry-exporter';
 
 /**
- * Incoming requests and outgoing http/https (the distro's own HttpInstrumentation, registered
- * here rather than by the distro so that its duration histograms — recorded for every request
- * whatever the sampling, and repeating standard metrics — can be left out: `httpMetrics`), and
- * undici/fetch, which the distro does not instrument although the services call each other with it.
+ * Incoming requests (ServerRequestInstrumentation: the sampler decides before any attribute is
+ * read, see server-requests.ts), outgoing http/https (the distro's own HttpInstrumentation,
+ * registered here rather than by the distro so that its duration histograms — recorded for every
+ * request whatever the sampling, and repeating standard metrics — can be left out), and
+ * undici/fetch, which the distro does not instrument although the services call each other with
+ * it. `httpMetrics` brings the histograms back, and with them HttpInstrumentation for incoming
+ * requests too (the only one that records a server duration histogram).
  * A proxy that copies the caller's traceparent onto its upstream request would send two
  * traceparent headers once the undici instrumentation adds the current one, which breaks the
  * trace downstream: copied propagation headers are dropped first, the instrumentation sets them.
@@ -175,12 +178,18 @@ function registerHttpInstrumentations(settings: TelemetrySettings): void {
   const instrumentations = [];
   if (settings.features.has('http')) {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    const otelIncoming = settings.features.has('httpMetrics');
     instrumentations.push(
       new HttpInstrumentation({
+        disableIncomingRequestInstrumentation: !otelIncoming,
         ignoreIncomingRequestHook: (request: IncomingMessage) => ignored(request.url ?? ''),
         ignoreOutgoingRequestHook: (request) => String(headerValue(request.headers, 'user-agent') ?? '').includes(exporterUserAgent),
       }),
     );
+    if (!otelIncoming) {
+      const { ServerRequestInstrumentation } = require('./server-requests') as typeof import('./server-requests');
+      instrumentations.push(new ServerRequestInstrumentation({ ignore: (request: IncomingMessage) => ignored(request.url ?? '') }));
+    }
   }
   if (settings.features.has('undici')) {
     const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');

@@ -250,6 +250,101 @@ function durationOf(value: unknown): number {
   return ((Number(m[1] ?? 0) * 24 + Number(m[2])) * 60 + Number(m[3])) * 60_000 + Number(m[4]) * 1000;
 }
 
+/**
+ * The preload traces incoming requests with its own instrumentation (libs/telemetry/src/server-requests.ts:
+ * the sampler decides before anything is read); `httpMetrics` switches back to OpenTelemetry's
+ * HttpInstrumentation. The same requests through both must reach Application Insights as the same
+ * RequestData: what the portal shows may not depend on which one ran.
+ */
+describe('incoming requests: the same RequestData from either instrumentation', () => {
+  const probes: Array<{ name: string; method?: string; path: string; headers?: Record<string, string>; body?: string }> = [
+    { name: 'a product', path: '/products/house-espresso-beans' },
+    { name: 'a query string', path: '/products/house-espresso-beans?currency=EUR&lang=de' },
+    { name: 'a missing product', path: '/products/no-such-thing' },
+    { name: 'no route', path: '/nowhere/at/all' },
+    { name: 'a body to a route without POST', method: 'POST', path: '/products', headers: { 'content-type': 'application/json' }, body: '{"id":"x"}' },
+    { name: 'an unknown method', method: 'PURGE', path: '/products' },
+    { name: 'behind an ingress', path: '/products/house-espresso-beans', headers: { 'x-forwarded-for': '203.0.113.7, 10.244.0.12', 'x-forwarded-host': 'shop.example.test', 'x-forwarded-proto': 'https' } },
+    { name: 'RFC 7239 Forwarded', path: '/products', headers: { forwarded: 'for="[2001:db8::17]:4711";host=shop.example.test:8443;proto=https' } },
+    { name: 'a browser', path: '/products', headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) shipyard-test' } },
+  ];
+
+  it('sends each probe to a catalog-api traced by each, and compares the envelopes field by field (ids, times and client ports aside)', async () => {
+    const features = 'http,standardMetrics,performanceCounters,undici,libraries,spanProcessors';
+    const ours = await start('catalog-api', telemetryEnv(endpoint.connectionString, { HOSTNAME: 'catalog-ours', TELEMETRY_FEATURES: features }));
+    const otel = await start('catalog-api', telemetryEnv(endpoint.connectionString, { HOSTNAME: 'catalog-otel', TELEMETRY_FEATURES: `${features},httpMetrics` }));
+    const traces = probes.map(() => randomBytes(16).toString('hex'));
+    const parent = randomBytes(8).toString('hex');
+    for (const service of [ours, otel]) {
+      for (const [index, probe] of probes.entries()) {
+        const response = await fetch(`${service.url}${probe.path}`, {
+          method: probe.method ?? 'GET',
+          headers: { ...probe.headers, traceparent: `00-${traces[index]}-${parent}-01` },
+          body: probe.body,
+        });
+        await response.arrayBuffer();
+      }
+    }
+    const requestOf = (traceId: string, instance: string) =>
+      endpoint.envelopes().find((e) => e.data.baseType === 'RequestData' && tag(e, 'ai.operation.id') === traceId && tag(e, 'ai.cloud.roleInstance') === instance);
+    const comparable = (e: Envelope) => {
+      const { id: _id, duration: _duration, properties, ...data } = base(e) as Record<string, unknown> & { properties?: Record<string, unknown> };
+      const { 'network.peer.port': _port, ...kept } = properties ?? {};
+      const { 'ai.cloud.roleInstance': _instance, 'ai.internal.nodeName': _node, ...tags } = e.tags ?? {};
+      return { name: e.name, sampleRate: e.sampleRate, data, properties: kept, tags };
+    };
+    for (const [index, probe] of probes.entries()) {
+      const [mine, theirs] = await eventually(
+        () => {
+          const pair = [requestOf(traces[index], 'catalog-ours'), requestOf(traces[index], 'catalog-otel')];
+          return pair.every(Boolean) ? (pair as Envelope[]) : undefined;
+        },
+        10_000,
+        `RequestData of "${probe.name}" from both`,
+      );
+      expect({ probe: probe.name, ...comparable(mine) }).toEqual({ probe: probe.name, ...comparable(theirs) });
+    }
+  }, 120_000);
+
+  it('a request the sampler drops still carries its trace: past body parsing, to its callees and into every log line, with nothing recorded', async () => {
+    // Rate-limited sampling at one trace per 1,000 s: no request here is recorded.
+    const unsampled = { TELEMETRY_TRACES_PER_SECOND: '0.001', LOG_LEVEL: 'info' };
+    const catalog = await start('catalog-api', telemetryEnv(endpoint.connectionString, unsampled));
+    const checkout = await start('checkout-api', telemetryEnv(endpoint.connectionString, { ...unsampled, CATALOG_BASE_URL: catalog.url }));
+    const traceId = randomBytes(16).toString('hex');
+    // The body arrives in two packets 200 ms apart, so the parser's 'data' and 'end' come from the
+    // socket, outside anything the request's own context reaches unless its events are bound to it.
+    const body = Buffer.from(JSON.stringify({ items: [{ productId: 'house-espresso-beans', quantity: 1 }] }));
+    const slowBody = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(body.subarray(0, 10));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        controller.enqueue(body.subarray(10));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${checkout.url}/quotes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-00` },
+      body: slowBody,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const linesOf = (service: ServiceProcess) =>
+      service
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"request completed"'))
+        .map((line) => JSON.parse(line) as { trace_id?: string; trace_flags?: string; req: { url: string } });
+    // checkout's own line is written on 'finish', after the JSON body was read from the socket.
+    expect(linesOf(checkout).filter((line) => line.req.url === '/quotes')).toEqual([expect.objectContaining({ trace_id: traceId, trace_flags: '00' })]);
+    // catalog heard of the trace through the traceparent checkout's fetch sent after parsing the body.
+    expect(linesOf(catalog).filter((line) => line.req.url.startsWith('/products/'))).toEqual([expect.objectContaining({ trace_id: traceId, trace_flags: '00' })]);
+    expect(ofOperation(traceId)).toEqual([]);
+  }, 60_000);
+});
+
 describe('telemetry never harms the service', () => {
   const load = (url: string, amount: number) => autocannon({ url: `${url}/products/house-espresso-beans`, connections: 8, amount, timeout: 5 });
 
