@@ -141,9 +141,11 @@ describe('cluster configuration', () => {
     expect(kubelet).toMatchObject({ failCgroupV1: false, cgroupDriver: 'cgroupfs', resolvConf: '', clusterDNS: [clusterNetwork.nodeIp], address: clusterNetwork.nodeIp, containerRuntimeEndpoint: `unix://${layout.containerdSocket}` });
   });
 
-  it('gives pods a bridge without masquerade (nowhere to go) and CoreDNS no forwarder', () => {
-    const cni = JSON.parse(renderCniConfig()) as { plugins: Array<Record<string, unknown>> };
+  it('gives pods a bridge without masquerade (nowhere to go), addresses recorded in the cluster folder, and CoreDNS no forwarder', () => {
+    const cni = JSON.parse(renderCniConfig(layout)) as { plugins: Array<Record<string, unknown>> };
     expect(cni.plugins[0]).toMatchObject({ type: 'bridge', ipMasq: false, isGateway: true });
+    // Pod address allocations live and die with the cluster's folder, never in the host's /var/lib/cni.
+    expect(cni.plugins[0].ipam).toMatchObject({ type: 'host-local', dataDir: `${layout.root}/cni-ipam` });
     const corefile = renderCorefile('/k');
     expect(corefile).toContain(`bind ${clusterNetwork.nodeIp}`);
     expect(corefile).not.toMatch(/forward|proxy/);

@@ -198,7 +198,7 @@ function writeConfigs(layout: ClusterLayout, options: ClusterOptions, sandboxIma
   writeFileSync(cfg('kube-proxy.yaml'), renderKubeProxyConfig(layout));
   writeFileSync(cfg('containerd.toml'), renderContainerdConfig(layout, { sandboxImage, cniBinDir }));
   writeFileSync(cfg('Corefile'), renderCorefile(layout.internalKubeconfig('coredns')));
-  writeFileSync(path.join(layout.cniConfDir, '10-shipyard.conflist'), renderCniConfig());
+  writeFileSync(path.join(layout.cniConfDir, '10-shipyard.conflist'), renderCniConfig(layout));
   const registryCa = registryLayout(options.cacheDir).certFile;
   mkdirSync(path.join(layout.registryHostsDir, options.registry), { recursive: true });
   writeFileSync(path.join(layout.registryHostsDir, options.registry, 'hosts.toml'), renderRegistryHosts(options.registry, registryCa));

@@ -40,6 +40,8 @@ export interface ClusterLayout {
   containerdState: string;
   containerdSocket: string;
   cniConfDir: string;
+  /** host-local IPAM's record of the pod addresses it handed out (its default, /var/lib/cni/networks, outlives the cluster). */
+  cniIpamDir: string;
   registryHostsDir: string;
   /** The kubelet's image credential provider: its plugin folder and the answer the plugin gives. */
   credentialProviderBinDir: string;
@@ -74,6 +76,7 @@ export function clusterLayout(cacheDir: string, name: string): ClusterLayout {
     containerdState: path.join(root, 'containerd', 'state'),
     containerdSocket: path.join(root, 'containerd', 'containerd.sock'),
     cniConfDir: path.join(root, 'cni'),
+    cniIpamDir: path.join(root, 'cni-ipam'),
     registryHostsDir: path.join(root, 'containerd', 'hosts'),
     credentialProviderBinDir: path.join(root, 'credential-provider', 'bin'),
     credentialProviderResponse: path.join(root, 'credential-provider', 'response.json'),
@@ -170,7 +173,7 @@ export function renderKubeProxyConfig(layout: ClusterLayout): string {
 }
 
 /** The pods' network: one bridge in the namespace, no masquerade (there is nowhere to masquerade to). */
-export function renderCniConfig(): string {
+export function renderCniConfig(layout: ClusterLayout): string {
   return JSON.stringify(
     {
       cniVersion: '0.4.0',
@@ -182,7 +185,9 @@ export function renderCniConfig(): string {
           isGateway: true,
           ipMasq: false,
           hairpinMode: true,
-          ipam: { type: 'host-local', ranges: [[{ subnet: clusterNetwork.podCidr }]], routes: [{ dst: '0.0.0.0/0' }] },
+          // Allocations kept in the cluster's folder: `down` stops pods without CNI DEL, and in the
+          // shared default folder every stopped pod's address stayed taken until the /24 ran out.
+          ipam: { type: 'host-local', ranges: [[{ subnet: clusterNetwork.podCidr }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: layout.cniIpamDir },
         },
         { type: 'portmap', capabilities: { portMappings: true } },
       ],
