@@ -10,12 +10,15 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runCommand, type RunResult } from '../../process/run-command';
 import { freePort, removeContainer, startContainer, waitFor200 } from '../../images/testing/containers';
+import { localSchemaFile } from '../../pipelines/testing/local-schema';
 import { workspaceRoot } from '../../workspace/root';
 import { copyWorkspace, gitStatus, headSha, type WorkspaceCopy } from './testing/workspace-copy';
 
 const service = 'orders-api';
 const caller = 'storefront';
-const pipelineSchema = path.resolve(workspaceRoot, '..', 'shared', 'azure-pipelines', 'service-schema.json');
+// The Azure Pipelines schema where the pipeline tests find it; without one (outside CI) the
+// structural checks still run, and the schema ones are skipped with the helper's warning.
+const pipelineSchema = localSchemaFile() ?? 'none';
 const registry = '127.0.0.1:5000';
 const dockerInfo = spawnSync('docker', ['info'], { encoding: 'utf8', timeout: 30_000 });
 const dockerAvailable = dockerInfo.status === 0;
@@ -141,7 +144,7 @@ describe('a generated service', () => {
     expect(JSON.parse(chart.stdout).charts.map((entry: { name: string }) => entry.name)).toEqual([`chart-${service}`]);
   }, 120_000);
 
-  it('shipyard pipelines validate still passes, and no pipeline file changed', async () => {
+  it('shipyard pipelines validate still passes (against the schema when there is one), and no pipeline file changed', async () => {
     const result = await shipyard(['pipelines', 'validate', '--schema', pipelineSchema]);
     expectSuccess(result, 'shipyard pipelines validate');
     expect(result.stderr).toMatch(/0 error\(s\)/);
