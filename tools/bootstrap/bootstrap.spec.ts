@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main, parseArguments } from './bootstrap.cjs';
-import { planEngine, startDockerd, parseOsRelease } from './machine.cjs';
+import { planEngine, startDockerd, parseOsRelease, removeStaleEnginePidFiles } from './machine.cjs';
 import { ensurePinnedNode, integrityOf, npmPack, VERIFIED_MARKER } from './node-runtime.cjs';
 import { BootstrapExit } from './progress.cjs';
 
@@ -171,13 +171,38 @@ describe('bootstrap: the Docker engine', () => {
     const saved = process.env.PATH;
     process.env.PATH = `${bin}:${saved}`;
     try {
-      const failure = startDockerd(work, { timeoutMs: 20_000 });
+      const failure = startDockerd(work, { timeoutMs: 20_000, runDir: path.join(work, 'run') });
       await expect(failure).rejects.toMatchObject({ exitCode: BootstrapExit.dockerWontStart });
       await expect(failure).rejects.toThrow(/exited \(code 1\)[\s\S]*operation not permitted[\s\S]*Typical causes/);
     } finally {
       process.env.PATH = saved;
     }
     expect(existsSync(path.join(work, 'docker', 'dockerd.log'))).toBe(true);
+  });
+
+  it('pid files an earlier boot left behind are removed; a live engine\'s are kept', () => {
+    const run = path.join(work, 'run');
+    mkdirSync(path.join(run, 'docker', 'containerd'), { recursive: true });
+    const write = (file: string, text: string) => writeFileSync(path.join(run, file), text);
+    const names: Record<number, string> = { 100: 'dockerd', 200: 'containerd', 300: 'npm' };
+    const nameOf = (pid: number) => names[pid] ?? null;
+
+    // After a reboot the recorded pid belongs to another program (or to nothing): both go.
+    write('docker.pid', '4242');
+    write('docker/containerd/containerd.pid', '300');
+    expect(removeStaleEnginePidFiles(run, nameOf).map((f) => path.relative(run, f))).toEqual(['docker.pid', path.join('docker', 'containerd', 'containerd.pid')]);
+    expect(existsSync(path.join(run, 'docker.pid'))).toBe(false);
+
+    // A running engine's own processes: nothing is touched.
+    write('docker.pid', '100\n');
+    write('docker/containerd/containerd.pid', '200');
+    expect(removeStaleEnginePidFiles(run, nameOf)).toEqual([]);
+    expect(existsSync(path.join(run, 'docker', 'containerd', 'containerd.pid'))).toBe(true);
+
+    // Garbage in a pid file is stale too; a missing run directory is nothing to do.
+    write('docker.pid', 'not a pid');
+    expect(removeStaleEnginePidFiles(run, nameOf)).toEqual([path.join(run, 'docker.pid')]);
+    expect(removeStaleEnginePidFiles(path.join(work, 'absent'), nameOf)).toEqual([]);
   });
 });
 

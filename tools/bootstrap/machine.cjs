@@ -118,10 +118,50 @@ async function ensurePackages(purposes, facts) {
   return [];
 }
 
+/**
+ * Pid files an engine from an earlier boot leaves under /var/run when the machine's disk outlives
+ * its processes (a restored VM or container). After a reboot the pid may belong to another
+ * process; dockerd then reports "containerd is still running", waits for a socket no one opens,
+ * and gives up with "timeout waiting for containerd to start".
+ */
+const ENGINE_PID_FILES = Object.freeze([
+  { file: 'docker.pid', program: 'dockerd' },
+  { file: 'docker/containerd/containerd.pid', program: 'containerd' },
+]);
+
+function processName(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Removes the engine pid files under runDir whose pid is not a live process of the program they name. */
+function removeStaleEnginePidFiles(runDir = '/var/run', nameOf = processName) {
+  const removed = [];
+  for (const { file, program } of ENGINE_PID_FILES) {
+    const full = path.join(runDir, file);
+    let text;
+    try {
+      text = fs.readFileSync(full, 'utf8');
+    } catch {
+      continue;
+    }
+    const pid = /^\s*(\d+)\s*$/.exec(text)?.[1];
+    if (pid !== undefined && nameOf(Number(pid)) === program) continue;
+    fs.rmSync(full, { force: true });
+    removed.push(full);
+  }
+  return removed;
+}
+
 /** Starts dockerd the way the project needs it (loopback only) and waits until `docker info` answers. */
-async function startDockerd(cacheDir, { timeoutMs = 60_000 } = {}) {
+async function startDockerd(cacheDir, { timeoutMs = 60_000, runDir = '/var/run' } = {}) {
   const logFile = path.join(cacheDir, 'docker', 'dockerd.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const stale = removeStaleEnginePidFiles(runDir);
+  if (stale.length > 0) say(`removed pid files an earlier boot left behind (their processes are gone): ${stale.join(', ')}`);
   say(`starting the Docker engine (dockerd ${DOCKERD_ARGS.join(' ')}; log ${logFile})…`);
   const out = fs.openSync(logFile, 'a');
   const child = spawn('dockerd', [...DOCKERD_ARGS], { detached: true, stdio: ['ignore', out, out], env: process.env });
@@ -161,4 +201,4 @@ async function ensureDockerEngine(cacheDir, facts = machineFacts()) {
   return plan.action === 'install' ? 'installed and started' : 'started';
 }
 
-module.exports = { commandExists, PACKAGES, DOCKERD_ARGS, parseOsRelease, isDebianLike, planEngine, machineFacts, ensurePackages, ensureDockerEngine, startDockerd };
+module.exports = { commandExists, PACKAGES, DOCKERD_ARGS, parseOsRelease, isDebianLike, planEngine, machineFacts, ensurePackages, ensureDockerEngine, startDockerd, removeStaleEnginePidFiles };

@@ -12,4 +12,5 @@ export declare const DOCKERD_ARGS: readonly string[];
 export declare function parseOsRelease(text: string): Record<string, string>;
 export declare function isDebianLike(osRelease: Record<string, string>): boolean;
 export declare function planEngine(facts: MachineFacts): EnginePlan;
-export declare function startDockerd(cacheDir: string, options?: { timeoutMs?: number }): Promise<void>;
+export declare function startDockerd(cacheDir: string, options?: { timeoutMs?: number; runDir?: string }): Promise<void>;
+export declare function removeStaleEnginePidFiles(runDir?: string, nameOf?: (pid: number) => string | null): string[];

@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { linearRegression } from 'simple-statistics';
+import type { ServiceProcess } from './service-process';
+
+// autocannon ships no types; the slice of its tracker used here is typed below.
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => AutocannonTracker;
+interface AutocannonTracker extends PromiseLike<AutocannonResult> {
+  on(event: 'response', listener: () => void): void;
+  stop(): void;
+}
+export interface AutocannonResult {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  latency: { p99: number };
+}
+
+/** Preload for the service under soak (with SHIPYARD_HEAP_PROBE_FILE): the live heap after each major GC. */
+export const heapProbePath = path.join(__dirname, 'heap-probe.cjs');
+
+/** A memory figure of the service after `requests` responses. */
+export interface MemorySample {
+  requests: number;
+  mib: number;
+}
+
+export interface MemorySeries {
+  samples: MemorySample[];
+  /** Least-squares growth after warm-up, MiB per 10,000 requests. */
+  slopeMiBPer10k: number;
+}
+
+export interface SoakResult {
+  load: AutocannonResult;
+  /** Resident set, from /proc, every `sampleEveryMs`. */
+  rss: MemorySeries;
+  /** Heap in use after each major GC, when the service runs with the heap probe. */
+  heap?: MemorySeries;
+  warmupRequests: number;
+}
+
+export interface SoakOptions {
+  url: string;
+  requests: number;
+  /** Requests before this many are warm-up: V8 grows its heap towards its working size there. */
+  warmupRequests: number;
+  connections?: number;
+  sampleEveryMs?: number;
+  /** The soak is bounded in time as well as in requests: past this it stops and fails. */
+  timeoutMs: number;
+  /** The file the service's heap probe appends to (SHIPYARD_HEAP_PROBE_FILE). */
+  heapProbeFile?: string;
+}
+
+/**
+ * Slope of the least-squares line through the samples taken after warm-up, in MiB per 10,000
+ * requests. A fit over many samples, rather than last-minus-first, so that one garbage
+ * collection landing just before or after an end point does not decide the result.
+ */
+export function slopePer10k(samples: readonly MemorySample[], warmupRequests: number): number {
+  const settled = samples.filter((s) => s.requests >= warmupRequests);
+  if (settled.length < 5) throw new Error(`a slope needs at least 5 samples after warm-up (${warmupRequests} requests); got ${settled.length} of ${samples.length}`);
+  if (settled[settled.length - 1].requests - settled[0].requests < warmupRequests / 2)
+    throw new Error(`the samples after warm-up span only ${settled[settled.length - 1].requests - settled[0].requests} requests`);
+  return linearRegression(settled.map((s) => [s.requests, s.mib])).m * 10_000;
+}
+
+/** The heap figures (bytes, one per line) the probe has appended so far. */
+function probeLines(file: string | undefined): number[] {
+  if (!file || !existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map(Number);
+}
+
+/**
+ * A fixed number of requests against one service, its RSS sampled (from /proc) as they complete
+ * and, with the heap probe, each major GC's live heap attributed to the responses counted so far.
+ */
+export async function soak(service: ServiceProcess, options: SoakOptions): Promise<SoakResult> {
+  let responses = 0;
+  const rss: MemorySample[] = [];
+  const heap: MemorySample[] = [];
+  const collect = () => {
+    rss.push({ requests: responses, mib: service.rssMiB() });
+    for (const bytes of probeLines(options.heapProbeFile).slice(heap.length)) heap.push({ requests: responses, mib: bytes / 1024 / 1024 });
+  };
+  const tracker = autocannon({ url: options.url, connections: options.connections ?? 8, amount: options.requests, timeout: 5 });
+  tracker.on('response', () => responses++);
+  const sampler = setInterval(collect, options.sampleEveryMs ?? 100);
+  let timedOut = false;
+  const bound = setTimeout(() => {
+    timedOut = true;
+    tracker.stop();
+  }, options.timeoutMs);
+  try {
+    const load = await tracker;
+    if (timedOut) throw new Error(`the soak did not finish ${options.requests} requests within ${options.timeoutMs} ms (${responses} done)`);
+    collect();
+    const series = (samples: MemorySample[]): MemorySeries => ({ samples, slopeMiBPer10k: slopePer10k(samples, options.warmupRequests) });
+    return { load, rss: series(rss), heap: options.heapProbeFile ? series(heap) : undefined, warmupRequests: options.warmupRequests };
+  } finally {
+    clearInterval(sampler);
+    clearTimeout(bound);
+  }
+}
