@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
+import type { RegistryCredential } from '../../images/docker-login';
 
 /**
  * The addresses of a local cluster. They exist only inside the cluster's network namespace,
@@ -258,7 +259,7 @@ export function renderCredentialProviderConfig(registry: string): string {
 }
 
 /** The CredentialProviderResponse the plugin prints: the registry's login, cached per registry. */
-export function renderCredentialProviderResponse(registry: string, credential: { username: string; password: string }): string {
+export function renderCredentialProviderResponse(registry: string, credential: RegistryCredential): string {
   return `${JSON.stringify({ apiVersion: credentialProviderApi, kind: 'CredentialProviderResponse', cacheKeyType: 'Registry', cacheDuration: '10m', auth: { [registry]: credential } })}\n`;
 }
 

@@ -4,8 +4,8 @@ import https from 'node:https';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ExitCode } from '../../cli/errors';
-import { basicAuthorization, dockerLogin, dockerLogout } from '../../images/docker-login';
-import { ensureRegistryCredential, storedRegistryCredential } from './registry-auth';
+import { basicAuthorization, dockerLogin, dockerLogout, type RegistryCredential } from '../../images/docker-login';
+import { ensureRegistryCredential, registryCredential, storedRegistryCredential } from './registry-auth';
 import { ensureRegistryCertificate } from './registry-tls';
 import { type RegistryAddress, type RegistryLayout, registryUrl, renderRegistryConfig } from './registry-settings';
 
@@ -122,7 +122,7 @@ export async function startRegistry(
   const configCurrent = fs.existsSync(layout.configFile) && fs.readFileSync(layout.configFile, 'utf8') === config;
   if (current.running && configCurrent) {
     log(`registry already running at ${current.url} (pid ${current.pid})`);
-    if (!options.dryRun) await loginDocker(address, layout, log);
+    if (!options.dryRun) await loginDocker(address, registryCredential(layout), log);
     return current;
   }
   if (current.running) {
@@ -182,7 +182,7 @@ export async function startRegistry(
     if (await probeRegistry(address, ca, basicAuthorization(credential))) {
       fs.writeFileSync(layout.pidFile, `${child.pid}\n`);
       log(`registry started at ${registryUrl(address)} (pid ${child.pid})`);
-      await loginDocker(address, layout, log);
+      await loginDocker(address, credential, log);
       return registryStatus(address, layout);
     }
   }
@@ -194,8 +194,8 @@ export async function startRegistry(
  * Docker's login to the registry (password on stdin), where docker, buildx, helm and skopeo
  * read it, as they read the one `az acr login` stores in the pipeline.
  */
-async function loginDocker(address: RegistryAddress, layout: RegistryLayout, log: Log): Promise<void> {
-  await dockerLogin(address.hostPort, ensureRegistryCredential(layout).credential);
+async function loginDocker(address: RegistryAddress, credential: RegistryCredential, log: Log): Promise<void> {
+  await dockerLogin(address.hostPort, credential);
   log(`docker logged in to ${address.hostPort}`);
 }
 
