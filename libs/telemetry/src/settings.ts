@@ -40,11 +40,12 @@ export interface TelemetrySettings {
  * - http: incoming requests and outgoing http/https calls (requests, dependencies, correlation);
  * - httpMetrics: the http and undici instrumentations' own duration histograms
  *   (http.server/client.request.duration), recorded for every request whatever the sampling,
- *   and sent as custom metrics that repeat what standard metrics already give; incoming requests
+ *   and sent as custom metrics (under rate-limited sampling the only pre-aggregated figures that
+ *   count every request: see the README, "Standard metrics under sampling"); incoming requests
  *   are then traced by OpenTelemetry's HttpInstrumentation (the one that records the server
  *   histogram) instead of server-requests.ts;
  * - standardMetrics: the pre-aggregated request/dependency/exception rates behind the portal's
- *   overview charts and metric alerts;
+ *   overview charts and metric alerts (counting only the spans the sampler keeps);
  * - performanceCounters: process CPU, memory and request-rate counters (Metrics → Performance counters);
  * - logs: the distro's bunyan/winston log collection (the services log with pino, to stdout);
  * - undici: outgoing undici/fetch calls (the services call each other with undici);

@@ -36,7 +36,7 @@ export interface SoakResult {
   load: AutocannonResult;
   /** Resident set, from /proc, every `sampleEveryMs`. */
   rss: MemorySeries;
-  /** Heap in use after each major GC, when the service runs with the heap probe. */
+  /** Heap in use outside the young generation after each major GC, when the service runs with the heap probe. */
   heap?: MemorySeries;
   warmupRequests: number;
 }
