@@ -19,6 +19,13 @@ describe('slopePer10k', () => {
     expect(slopePer10k(samples, 20_000)).toBeCloseTo((10_000 * 200) / 1024 / 1024, 1);
   });
 
+  it('is not moved by a few high samples (a full export queue at a handful of collections)', () => {
+    const flat = series(60_000, (requests, i) => 40 + (i % 4) * 0.5);
+    // Four samples near the end 4 MiB high: least squares would read 0.28 MiB/10k.
+    const spiked = flat.map((s, i) => (i > flat.length - 6 && i < flat.length - 1 ? { ...s, mib: s.mib + 4 } : s));
+    expect(Math.abs(slopePer10k(spiked, 20_000))).toBeLessThan(0.1);
+  });
+
   it('recovers any linear growth exactly', () => {
     fc.assert(
       fc.property(fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: 20, max: 500, noNaN: true }), (slope, start) => {

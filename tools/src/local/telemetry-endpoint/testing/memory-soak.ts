@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { linearRegression } from 'simple-statistics';
+import { median } from 'simple-statistics';
 import type { ServiceProcess } from './service-process';
 
 // autocannon ships no types; the slice of its tracker used here is typed below.
@@ -28,7 +28,7 @@ export interface MemorySample {
 
 export interface MemorySeries {
   samples: MemorySample[];
-  /** Least-squares growth after warm-up, MiB per 10,000 requests. */
+  /** Growth after warm-up, MiB per 10,000 requests (slopePer10k). */
   slopeMiBPer10k: number;
 }
 
@@ -55,16 +55,21 @@ export interface SoakOptions {
 }
 
 /**
- * Slope of the least-squares line through the samples taken after warm-up, in MiB per 10,000
- * requests. A fit over many samples, rather than last-minus-first, so that one garbage
- * collection landing just before or after an end point does not decide the result.
+ * Growth after warm-up in MiB per 10,000 requests: the Theil–Sen estimate, the median of the
+ * slopes between every pair of samples. A fit over many samples, rather than last-minus-first,
+ * so that no single sample decides; the median rather than least squares, so that a few samples
+ * taken while the export queue was full (up to 2,048 spans held) do not either.
  */
 export function slopePer10k(samples: readonly MemorySample[], warmupRequests: number): number {
   const settled = samples.filter((s) => s.requests >= warmupRequests);
   if (settled.length < 5) throw new Error(`a slope needs at least 5 samples after warm-up (${warmupRequests} requests); got ${settled.length} of ${samples.length}`);
   if (settled[settled.length - 1].requests - settled[0].requests < warmupRequests / 2)
     throw new Error(`the samples after warm-up span only ${settled[settled.length - 1].requests - settled[0].requests} requests`);
-  return linearRegression(settled.map((s) => [s.requests, s.mib])).m * 10_000;
+  const slopes: number[] = [];
+  for (let i = 0; i < settled.length; i++)
+    for (let j = i + 1; j < settled.length; j++)
+      if (settled[j].requests !== settled[i].requests) slopes.push((settled[j].mib - settled[i].mib) / (settled[j].requests - settled[i].requests));
+  return median(slopes) * 10_000;
 }
 
 /** The heap figures (bytes, one per line) the probe has appended so far. */
