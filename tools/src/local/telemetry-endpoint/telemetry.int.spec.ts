@@ -371,10 +371,11 @@ describe('pre-aggregated request metrics under rate-limited sampling', () => {
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThan(served / 4);
     expect(standardCount).toBe(kept.length);
-    // Each kept request stands for several: its item count (100 / sampleRate) is above 1. The
-    // rate-limited sampler's estimate is rough over a 2 s burst (140 to 728 for 400 served, seen
-    // here), so its sum is printed, not bounded.
-    expect(kept.every((e) => typeof e.sampleRate === 'number' && e.sampleRate < 100)).toBe(true);
+    // Kept requests stand for the dropped ones through their item counts (100 / sampleRate; the
+    // first few, sampled from the initial balance, carry none). The rate-limited sampler's
+    // estimate is rough over a 2 s burst (140 to 728 for 400 served, seen here), so its sum is
+    // printed and only required to exceed the number kept.
+    expect(restored).toBeGreaterThan(kept.length);
   }, 60_000);
 });
 
