@@ -342,10 +342,12 @@ describe('incoming requests: the same RequestData from either instrumentation', 
 });
 
 describe('pre-aggregated request metrics under rate-limited sampling', () => {
-  // A known gap, pinned so that it cannot change unnoticed. Pre-aggregated (standard) metrics are
-  // meant to count every request whatever the sampling: "the SDK pre-aggregates ... before
-  // sampling" (https://learn.microsoft.com/azure/azure-monitor/app/pre-aggregated-metrics-log-metrics).
-  // The distro computes them in its span processor, and its RateLimitedSampler (the default, 5
+  // A known gap, pinned so that it cannot change unnoticed. Azure's sampling guidance says metrics
+  // are not sampled and are what to alert on reliably
+  // (https://learn.microsoft.com/azure/azure-monitor/app/opentelemetry-sampling, "General sampling
+  // guidance"), and the distro's own percentage sampler records sampled-out spans for that reason
+  // (@azure/monitor-opentelemetry 1.12+, traces/sampler.d.ts, its header comment). But the distro
+  // computes standard metrics in its span processor, and its RateLimitedSampler (the default, 5
   // traces/s) answers NOT_RECORD for a dropped span, so the processor never sees it: the portal's
   // Server requests / Failed requests charts and metric alerts count only the kept requests.
   // RequestData marks itself `_MS.ProcessedByMetricExtractors`, so ingestion does not re-count.

@@ -17,7 +17,7 @@ export interface AutocannonResult {
   latency: { p99: number };
 }
 
-/** Preload for the service under soak (with SHIPYARD_HEAP_PROBE_FILE): the live heap after each major GC. */
+/** Preload for the service under soak (with SHIPYARD_HEAP_PROBE_FILE): the heap outside the young generation after each major GC. */
 export const heapProbePath = path.join(__dirname, 'heap-probe.cjs');
 
 /** A memory figure of the service after `requests` responses. */
@@ -83,7 +83,7 @@ function probeLines(file: string | undefined): number[] {
 
 /**
  * A fixed number of requests against one service, its RSS sampled (from /proc) as they complete
- * and, with the heap probe, each major GC's live heap attributed to the responses counted so far.
+ * and, with the heap probe, the heap left after each major GC, attributed to the responses counted so far.
  */
 export async function soak(service: ServiceProcess, options: SoakOptions): Promise<SoakResult> {
   let responses = 0;
