@@ -8,7 +8,7 @@ import { loadOrCreateCertificate, type EndpointCertificate } from './certificate
 import type { Envelope } from './envelopes';
 import { slowIngestionDelayMs, startTelemetryEndpoint, type TelemetryEndpoint } from './server';
 import { freePort } from '../../images/testing/containers';
-import { heapProbePath, soak, type MemorySample } from './testing/memory-soak';
+import { afterWarmup, heapProbePath, soak, type MemorySample } from './testing/memory-soak';
 import { eventually, startService, type ServiceProcess } from './testing/service-process';
 
 // Real SDK, real processes, the local endpoint: the telemetry contract end to end.
@@ -427,7 +427,7 @@ describe('telemetry never harms the service', () => {
       // Requests never wait on export: with the export timeout at 1 s, a request that did would
       // take over a second. (An absolute bound, generous for a shared 2-core machine under load.)
       expect(load.latency.p99).toBeLessThan(800);
-      const settled = (series: MemorySample[]) => series.filter((s) => s.requests >= warmupRequests);
+      const settled = (series: MemorySample[]) => afterWarmup(series, warmupRequests);
       const describeSeries = (name: string, series: MemorySample[], slope: number) =>
         `${name} ${settled(series)[0]?.mib.toFixed(1)} → ${series[series.length - 1].mib.toFixed(1)} MiB, slope ${slope.toFixed(2)} MiB/10k over ${settled(series).length} samples`;
       process.stderr.write(`[soak] ${what}, ${requests} requests after ${warmupRequests} of warm-up: ${describeSeries('RSS', rss.samples, rss.slopeMiBPer10k)}; ${heap ? describeSeries('heap after major GC', heap.samples, heap.slopeMiBPer10k) : ''}\n`);

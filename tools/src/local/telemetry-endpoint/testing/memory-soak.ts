@@ -60,8 +60,13 @@ export interface SoakOptions {
  * so that no single sample decides; the median rather than least squares, so that a few samples
  * taken while the export queue was full (up to 2,048 spans held) do not either.
  */
+/** The samples taken once `warmupRequests` responses had been counted. */
+export function afterWarmup(samples: readonly MemorySample[], warmupRequests: number): MemorySample[] {
+  return samples.filter((s) => s.requests >= warmupRequests);
+}
+
 export function slopePer10k(samples: readonly MemorySample[], warmupRequests: number): number {
-  const settled = samples.filter((s) => s.requests >= warmupRequests);
+  const settled = afterWarmup(samples, warmupRequests);
   if (settled.length < 5) throw new Error(`a slope needs at least 5 samples after warm-up (${warmupRequests} requests); got ${settled.length} of ${samples.length}`);
   if (settled[settled.length - 1].requests - settled[0].requests < warmupRequests / 2)
     throw new Error(`the samples after warm-up span only ${settled[settled.length - 1].requests - settled[0].requests} requests`);
